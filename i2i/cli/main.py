@@ -1,0 +1,92 @@
+"""The Typer app, error handling and the console-script entry point."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from i2i import __version__
+from i2i.console import console
+from i2i.errors import I2IError
+
+# (module, function, command name): each module holds one subcommand.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("i2i.cli.plugins_cmd", "plugins", "plugins"),
+)
+
+
+class I2IGroup(TyperGroup):
+    """Turns ``I2IError`` into one red line and its exit code (traceback with --debug)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except I2IError as err:
+            if _debug_enabled(ctx):
+                raise
+            console.print(f"[bold red]error:[/] {err}", soft_wrap=True)
+            raise click.exceptions.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            console.print("[bold red]interrupted[/]")
+            raise click.exceptions.Exit(130) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # keep the order of COMMANDS, not alphabetical
+
+
+def _debug_enabled(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool((root.obj or {}).get("debug")) or os.environ.get("I2I_DEBUG") == "1"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"i2i {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="i2i",
+        cls=I2IGroup,
+        help="Image-to-image translation: datasets, training, translation, style transfer, "
+        "metrics.",
+        no_args_is_help=True,
+        rich_markup_mode="markdown",
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_show_locals=False,
+    )
+
+    @app.callback()
+    def main(
+        ctx: typer.Context,
+        debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version."
+        ),
+    ) -> None:
+        """i2i: CycleGAN, pix2pix and friends, from data to translated images."""
+        ctx.obj = {"debug": debug}
+
+    for module_name, func_name, command_name in COMMANDS:
+        module = importlib.import_module(module_name)
+        app.command(command_name)(getattr(module, func_name))
+    from i2i.plugins import add_plugin_commands
+
+    try:
+        add_plugin_commands(app)
+    except I2IError as err:  # a broken plugin must not take the whole CLI down
+        console.print(f"[bold red]error:[/] {err}")
+    return app
+
+
+app = build_app()
+
+
+def run() -> None:
+    """Console-script entry point (``i2i`` and ``python -m i2i``)."""
+    app()

@@ -1,0 +1,292 @@
+"""Configuration: dataclass defaults < method defaults < preset YAML < --config < --set.
+
+Every layer is a nested dict merged into the one below; the result is validated into a
+:class:`RunConfig`. Unknown keys and wrong types are one-line ``ConfigError``s that list the
+valid choices. To add a setting, add a typed field (with ``choices`` metadata where the
+values are a fixed set) to the section dataclass; the merge, the ``--set`` parser, the
+validation and the saved ``config.yaml`` pick it up with no further code.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import inspect
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from i2i.errors import ConfigError
+
+PRESET_DIR = Path(__file__).parent / "configs"
+
+
+def _choices(*values: str, default: Any) -> Any:
+    return field(default=default, metadata={"choices": values})
+
+
+@dataclass
+class ComponentConfig:
+    """A registered factory by name, with keyword parameters for it."""
+
+    name: str = ""
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class DataConfig:
+    root: str = "builtin:toy"
+    load_size: int = 286
+    crop_size: int = 256
+    preprocess: str = _choices(
+        "resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none",
+        default="resize_and_crop",
+    )
+    flip: bool = True
+    max_dataset_size: int | None = None
+    serial_batches: bool = False
+    batch_size: int = 1
+    num_workers: int = 2
+    pin_memory: bool = True
+    direction: str = _choices("AtoB", "BtoA", default="AtoB")
+    input_nc: int = 3
+    output_nc: int = 3
+    layout: str = _choices("auto", "unaligned", "aligned", "folders", default="auto")
+
+
+@dataclass
+class LossConfig:
+    gan: str = "lsgan"
+    gan_weight: float = 1.0
+    cycle: str = "l1"
+    lambda_A: float = 10.0
+    lambda_B: float = 10.0
+    identity: float = 0.5
+    forward_cycle: bool = True
+    backward_cycle: bool = True
+    recon: str = "l1"
+    lambda_recon: float = 100.0
+    tv_weight: float = 0.0
+    d_noise_std: float = 0.0
+    gp_weight: float = 10.0
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    fused: str = _choices("auto", "on", "off", default="auto")
+
+
+@dataclass
+class ScheduleConfig:
+    policy: str = _choices("linear", "step", "plateau", "cosine", default="linear")
+    n_epochs: int = 100
+    n_epochs_decay: int = 100
+    step_size: int = 50
+    gamma: float = 0.1
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    pool_size: int = 50
+    init: str = _choices("normal", "xavier", "kaiming", "orthogonal", default="normal")
+    init_gain: float = 0.02
+    device: str = "auto"
+    gpus: int = 0
+    precision: str = _choices("fp32", "bf16", "fp16", default="fp32")
+    channels_last: bool = False
+    max_steps: int | None = None
+    log_every: int = 10
+    sample_every: int = 200
+    checkpoint_every: int = 0
+    keep_last: int = 3
+    eval_every: int = 0
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; saved as ``config.yaml`` and inside every checkpoint."""
+
+    method: str = "cyclegan"
+    name: str = ""
+    out_dir: str = "runs"
+    data: DataConfig = field(default_factory=DataConfig)
+    generator: ComponentConfig = field(default_factory=lambda: ComponentConfig("resnet"))
+    discriminator: ComponentConfig = field(default_factory=lambda: ComponentConfig("patchgan"))
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def total_epochs(self) -> int:
+        return self.schedule.n_epochs + self.schedule.n_epochs_decay
+
+
+# ----------------------------------------------------------------------------- layers
+
+
+def load_yaml(path: str | Path) -> dict:
+    """A YAML mapping from a file, or a one-line error."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{p} is not valid YAML{where}; fix the syntax") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p} must hold a mapping of settings, not {type(data).__name__}")
+    return data
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def load_preset(name: str) -> dict:
+    path = PRESET_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown preset '{name}'; choose one of: {', '.join(preset_names())}")
+    return load_yaml(path)
+
+
+def parse_override(text: str) -> dict:
+    """``a.b.c=value`` -> ``{"a": {"b": {"c": value}}}``; the value is parsed as YAML."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects key.path=value, got '{text}'")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    out: dict = {}
+    node = out
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    return out
+
+
+def merge(base: dict, layer: dict) -> dict:
+    """Deep-merge ``layer`` into a copy of ``base``.
+
+    A component block (one with ``name`` and ``params``) whose name the layer changes starts
+    from empty params, since the old factory's parameters mean nothing to the new one.
+    """
+    out = copy.deepcopy(base)
+    for key, value in layer.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            if _is_component(old) and "name" in value and value["name"] != old.get("name"):
+                old = {"name": old.get("name"), "params": {}}
+            out[key] = merge(old, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _is_component(d: dict) -> bool:
+    return set(d) == {"name", "params"}
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def from_dict(cls: type, data: dict, where: str = "") -> Any:
+    """Build dataclass ``cls`` from ``data``, checking keys, types and choices."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"'{where or 'config'}' must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        path = f"{where}.{unknown[0]}" if where else unknown[0]
+        raise ConfigError(f"unknown setting '{path}'; valid keys here: {', '.join(fields)}")
+    kwargs = {}
+    for name, value in data.items():
+        path = f"{where}.{name}" if where else name
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = from_dict(hint, value, path)
+            continue
+        kwargs[name] = _check_type(value, hint, path)
+        choices = fields[name].metadata.get("choices")
+        if choices and kwargs[name] not in choices:
+            raise ConfigError(f"'{path}' is {value!r}; choose one of: {', '.join(choices)}")
+    return cls(**kwargs)
+
+
+def _check_type(value: Any, hint: Any, path: str) -> Any:
+    options = typing.get_args(hint) if _is_union(hint) else (hint,)
+    if value is None and type(None) in options:
+        return None
+    for option in options:
+        if option is type(None):
+            continue
+        origin = typing.get_origin(option) or option
+        if origin is bool and isinstance(value, bool):
+            return value
+        if origin is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if origin is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if origin is str and isinstance(value, str):
+            return value
+        if origin is dict and isinstance(value, dict):
+            return value
+    names = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    raise ConfigError(f"'{path}' must be {names}, got {value!r}")
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def check_factory_params(factory: Any, params: dict, where: str, skip: int = 0) -> None:
+    """Check ``params`` against the factory's keyword parameters.
+
+    ``skip`` positional parameters (like ``input_nc``) are supplied by i2i, not the user.
+    """
+    sig = inspect.signature(factory)
+    accepted = list(sig.parameters.values())[skip:]
+    if any(p.kind is p.VAR_KEYWORD for p in accepted):
+        return
+    valid = {p.name: p for p in accepted}
+    for key, value in params.items():
+        if key not in valid:
+            names = ", ".join(valid) or "(none)"
+            raise ConfigError(f"unknown parameter '{where}.params.{key}'; valid: {names}")
+        default = valid[key].default
+        if default is not inspect.Parameter.empty and default is not None and value is not None:
+            _check_type(value, type(default), f"{where}.params.{key}")
+
+
+def build_config(layers: list[dict]) -> RunConfig:
+    """Merge the layers (lowest first) onto the dataclass defaults and validate."""
+    merged = RunConfig().to_dict()
+    for layer in layers:
+        merged = merge(merged, layer)
+    return from_dict(RunConfig, merged)
+
+
+def to_yaml(cfg: RunConfig) -> str:
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False)
+
+
+def from_saved(data: dict) -> RunConfig:
+    """A RunConfig from a saved ``config.yaml``/checkpoint dict (validated)."""
+    return build_config([data])

@@ -1,0 +1,71 @@
+"""THE plugin contract of i2i.
+
+Every hook returns a ``dict[str, object]`` of *name -> factory* (or a descriptor object), and
+i2i merges the dicts of all plugins. Built-ins register through these same hooks, so a
+third-party name is a first-class citizen. Two plugins that register the same name are an
+error that names both.
+
+To add a new kind of extension: add a ``register_<kind>s`` spec here with a docstring saying
+what the factory receives and returns, add ``<kind>`` to ``plugins.REGISTRY_KINDS`` and
+register the built-ins of that kind in their package's ``builtin.py``.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("i2i")
+
+
+@hookspec
+def register_generators() -> dict:
+    """Generators: ``name -> factory(input_nc, output_nc, **params) -> nn.Module``.
+
+    The module maps images in [-1, 1] of shape (N, input_nc, H, W) to (N, output_nc, H, W).
+    Keyword parameters of the factory are what ``generator.params`` may set in a config.
+    """
+
+
+@hookspec
+def register_discriminators() -> dict:
+    """Discriminators: ``name -> factory(input_nc, **params) -> nn.Module``.
+
+    The module maps (N, input_nc, H, W) to logits of any spatial shape (a patch map).
+    """
+
+
+@hookspec
+def register_losses() -> dict:
+    """Losses: ``name -> callable``. GAN losses are ``name -> GANLoss subclass``;
+    reconstruction losses are ``name -> fn(pred, target) -> scalar tensor``.
+    Names are namespaced by kind: ``gan.<name>`` or ``recon.<name>``.
+    """
+
+
+@hookspec
+def register_methods() -> dict:
+    """Training methods: ``name -> class`` implementing ``i2i.methods.base.Method``.
+
+    The class also provides ``default_config() -> dict`` (the method's preset overlay).
+    """
+
+
+@hookspec
+def register_datasets() -> dict:
+    """Dataset catalog entries: ``name -> i2i.data.catalog.DatasetEntry`` (or a builtin
+    source, see ``i2i.data.builtin``)."""
+
+
+@hookspec
+def register_metrics() -> dict:
+    """Evaluation metrics: ``name -> metric object`` (see ``i2i.metrics``)."""
+
+
+@hookspec
+def register_weights() -> dict:
+    """Pretrained networks: ``name -> i2i.weights.WeightsEntry`` (URLs, sha256, file name)."""
+
+
+@hookspec
+def register_commands(app) -> None:
+    """Add Typer subcommands to the ``i2i`` app (``app.command()(fn)``)."""

@@ -1,0 +1,42 @@
+"""Built-in losses, registered like any plugin's (``gan.*`` and ``recon.*``)."""
+
+from __future__ import annotations
+
+from i2i import hookimpl
+from i2i.losses.gan import LSGAN, WGANGP, HingeGAN, VanillaGAN
+from i2i.losses.reconstruction import l1, l1_l2, l2
+
+
+@hookimpl
+def register_losses() -> dict:
+    return {
+        "gan.vanilla": VanillaGAN,
+        "gan.lsgan": LSGAN,
+        "gan.wgangp": WGANGP,
+        "gan.hinge": HingeGAN,
+        "recon.l1": l1,
+        "recon.l2": l2,
+        "recon.l1_l2": l1_l2,
+        "recon.mixed": l1_l2,
+    }
+
+
+def gan_loss(name: str):
+    """An instance of the GAN loss registered as ``gan.<name>``."""
+    return _lookup("gan", name)()
+
+
+def recon_loss(name: str):
+    """The reconstruction function registered as ``recon.<name>``."""
+    return _lookup("recon", name)
+
+
+def _lookup(prefix: str, name: str):
+    from i2i.plugins import UnknownNameError, get_registry
+
+    registry = get_registry("losses")
+    key = f"{prefix}.{name}"
+    if key not in registry:
+        valid = sorted(k.split(".", 1)[1] for k in registry if k.startswith(prefix + "."))
+        raise UnknownNameError(f"unknown {prefix} loss '{name}'; choose one of: {', '.join(valid)}")
+    return registry[key]

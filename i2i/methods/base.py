@@ -1,0 +1,116 @@
+"""The protocol between a method and the training loop.
+
+The loop owns devices, precision, DDP, schedules, checkpoints and callbacks. A method owns
+its networks (``self.nets``: name -> module; what checkpoints save), its optimisers
+(``self.optimizers``), and one ``training_step(batch) -> {loss name: float}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from i2i.config import ComponentConfig, RunConfig, check_factory_params, load_preset
+from i2i.nets.blocks import init_weights
+
+
+class Method:
+    name: ClassVar[str] = ""
+    paired: ClassVar[bool] = False  # does it need aligned (A, B) pairs?
+    #: direction name -> generator key in self.nets
+    generator_for: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, cfg: RunConfig, device: torch.device, training: bool = True):
+        self.cfg, self.device, self.training = cfg, device, training
+        self.nets: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.train_nets: dict[str, nn.Module] = {}  # possibly DDP-wrapped views of nets
+        self.autocast = contextlib.nullcontext
+        self.scaler: torch.amp.GradScaler | None = None
+        self.progress = 0.0  # fraction of training done, for annealed terms
+
+    # ------------------------------------------------------------------ to implement
+    @classmethod
+    def default_config(cls) -> dict:
+        """The method's overlay on the dataclass defaults: ``i2i/configs/<name>.yaml``."""
+        return load_preset(cls.name)
+
+    def training_step(self, batch: dict) -> dict[str, float]:
+        raise NotImplementedError
+
+    def visuals(self, batch: dict) -> dict[str, list[tuple[str, torch.Tensor]]]:
+        """Rows for sample grids, per direction: [(label, images NCHW in [-1, 1]), ...]."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ shared helpers
+    def build_generator(self, block: ComponentConfig, input_nc: int, output_nc: int) -> nn.Module:
+        from i2i.plugins import lookup
+
+        factory = lookup("generators", block.name)
+        check_factory_params(factory, block.params, "generator", skip=2)
+        return self._place(factory(input_nc, output_nc, **block.params))
+
+    def build_discriminator(self, block: ComponentConfig, input_nc: int) -> nn.Module:
+        from i2i.plugins import lookup
+
+        factory = lookup("discriminators", block.name)
+        check_factory_params(factory, block.params, "discriminator", skip=1)
+        return self._place(factory(input_nc, **block.params))
+
+    def _place(self, net: nn.Module) -> nn.Module:
+        init_weights(net, self.cfg.train.init, self.cfg.train.init_gain)
+        net = net.to(self.device)
+        if self.cfg.train.channels_last and self.device.type == "cuda":
+            net = net.to(memory_format=torch.channels_last)
+        return net
+
+    def make_adam(self, *nets: nn.Module) -> torch.optim.Optimizer:
+        """Adam with the configured lr/betas; fused when the device supports it."""
+        params = [p for net in nets for p in net.parameters()]
+        o = self.cfg.optim
+        kwargs = {"lr": o.lr, "betas": (o.beta1, o.beta2)}
+        if o.fused != "off":
+            try:
+                return torch.optim.Adam(params, fused=True, **kwargs)
+            except (RuntimeError, TypeError, ValueError):
+                if o.fused == "on":
+                    raise
+        return torch.optim.Adam(params, **kwargs)
+
+    def net(self, key: str) -> nn.Module:
+        """The module to train with (DDP-wrapped under torchrun, else the plain one)."""
+        return self.train_nets.get(key, self.nets[key])
+
+    def backward_and_step(self, loss: torch.Tensor, optimizer_key: str) -> None:
+        opt = self.optimizers[optimizer_key]
+        opt.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(opt)
+        else:
+            loss.backward()
+            opt.step()
+
+    def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
+        """Translate a batch (NCHW in [-1, 1]) with the generator for ``direction``."""
+        from i2i.errors import ConfigError
+
+        if direction not in self.generator_for:
+            valid = ", ".join(self.generator_for)
+            raise ConfigError(f"{self.name} cannot translate '{direction}'; choose one of: {valid}")
+        return self.nets[self.generator_for[direction]](x)
+
+    def inference_mode(self) -> None:
+        """Put nets in the mode used for translation (eval by default)."""
+        for net in self.nets.values():
+            net.eval()
+
+    def extra_state(self) -> dict:
+        """State beyond nets and optimisers that resume needs (image pools, ...)."""
+        return {}
+
+    def load_extra_state(self, state: dict) -> None:
+        pass

@@ -1,0 +1,102 @@
+"""Building blocks shared by architectures: norm layers, padding, upsampling, init."""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch import nn
+
+from i2i.errors import ConfigError
+
+NORMS = ("instance", "batch", "none")
+PADDINGS = ("reflect", "replicate", "zero")
+UPSAMPLINGS = ("transpose", "nearest", "bilinear")
+
+
+def norm_layer(kind: str):
+    """A constructor ``fn(num_features) -> nn.Module`` for a norm kind.
+
+    Instance norm has no affine parameters and no running statistics, as in the reference
+    CycleGAN; batch norm is affine and tracks statistics (pix2pix).
+    """
+    if kind == "instance":
+        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
+    if kind == "batch":
+        return functools.partial(nn.BatchNorm2d, affine=True, track_running_stats=True)
+    if kind == "none":
+        return lambda num_features: nn.Identity()
+    raise ConfigError(f"unknown norm '{kind}'; choose one of: {', '.join(NORMS)}")
+
+
+def conv_bias(kind: str) -> bool:
+    """Convs before batch norm need no bias (the norm's shift replaces it)."""
+    return kind != "batch"
+
+
+def padded_conv(in_ch: int, out_ch: int, kernel: int, padding: str, bias: bool) -> list:
+    """A stride-1 'same' convolution with the chosen padding mode, as a layer list."""
+    if padding not in PADDINGS:
+        raise ConfigError(f"unknown padding '{padding}'; choose one of: {', '.join(PADDINGS)}")
+    pad = kernel // 2
+    if padding == "zero":
+        return [nn.Conv2d(in_ch, out_ch, kernel, padding=pad, bias=bias)]
+    pad_layer = nn.ReflectionPad2d(pad) if padding == "reflect" else nn.ReplicationPad2d(pad)
+    return [pad_layer, nn.Conv2d(in_ch, out_ch, kernel, padding=0, bias=bias)]
+
+
+def upsample_layers(in_ch: int, out_ch: int, mode: str, bias: bool, padding: str) -> list:
+    """Double the resolution: transposed conv (reference) or resize-then-conv.
+
+    Resize-convolution (Odena et al., 2016) avoids the checkerboard artefacts that a
+    transposed convolution with kernel 3 and stride 2 can leave.
+    """
+    if mode == "transpose":
+        return [nn.ConvTranspose2d(in_ch, out_ch, 3, stride=2, padding=1, output_padding=1,
+                                   bias=bias)]
+    if mode in ("nearest", "bilinear"):
+        up = nn.Upsample(scale_factor=2, mode=mode,
+                         **({"align_corners": False} if mode == "bilinear" else {}))
+        return [up, *padded_conv(in_ch, out_ch, 3, padding, bias)]
+    raise ConfigError(f"unknown upsampling '{mode}'; choose one of: {', '.join(UPSAMPLINGS)}")
+
+
+def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn.Module:
+    """Initialise conv/linear weights as the reference code does; norm scales ~ N(1, gain)."""
+
+    def init(m: nn.Module) -> None:
+        name = type(m).__name__
+        if hasattr(m, "weight") and m.weight is not None and ("Conv" in name or "Linear" in name):
+            if kind == "normal":
+                nn.init.normal_(m.weight, 0.0, gain)
+            elif kind == "xavier":
+                nn.init.xavier_normal_(m.weight, gain=gain)
+            elif kind == "kaiming":
+                nn.init.kaiming_normal_(m.weight, a=0, mode="fan_in")
+            elif kind == "orthogonal":
+                nn.init.orthogonal_(m.weight, gain=gain)
+            else:
+                raise ConfigError(f"unknown init '{kind}'")
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+        elif "BatchNorm2d" in name and m.weight is not None:
+            nn.init.normal_(m.weight, 1.0, gain)
+            nn.init.zeros_(m.bias)
+
+    net.apply(init)
+    return net
+
+
+def count_parameters(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())
+
+
+def set_requires_grad(nets, flag: bool) -> None:
+    """Freeze or unfreeze nets (discriminators during the generator step)."""
+    for net in nets if isinstance(nets, (list, tuple)) else [nets]:
+        for p in net.parameters():
+            p.requires_grad_(flag)
+
+
+def to_channels_last(net: nn.Module) -> nn.Module:
+    return net.to(memory_format=torch.channels_last)

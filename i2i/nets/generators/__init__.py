@@ -1,0 +1,1 @@
+"""Generator architectures, one file each; see ``i2i.nets`` for how to add one."""
