@@ -1,0 +1,91 @@
+"""Compressed ``.npz`` image shards, as ``i2i prepare --format npz`` writes them.
+
+Format: a split folder (``trainA/``) holds ``shard_00000.npz``, ``shard_00001.npz``, ...
+Each shard has two arrays: ``images``, uint8 of shape (N, H, W, 3) (RGB, NHWC, every image
+of a dataset the same size), and ``names``, a unicode string array of N original file
+names (for reports and translated outputs). A shard may hold zero images. No pickles:
+shards load with ``allow_pickle=False``.
+
+Readers: :func:`list_npz_items` lists ``(shard, index)`` pairs of a folder (it reads only
+the small ``names`` arrays); :class:`NpzShardCache` loads images, keeping the last shard
+decompressed so reading a shard in order decompresses it once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from i2i.errors import DataError
+
+SHARD_PATTERN = "shard_*.npz"
+
+
+def shard_path(folder: Path, index: int) -> Path:
+    return Path(folder) / f"shard_{index:05d}.npz"
+
+
+def has_shards(folder: Path) -> bool:
+    return Path(folder).is_dir() and any(Path(folder).glob(SHARD_PATTERN))
+
+
+def write_shard(path: Path, images: list[np.ndarray], names: list[str],
+                size: tuple[int, int]) -> None:
+    """Write one shard atomically (temp name, then rename)."""
+    path = Path(path)
+    height, width = size
+    array = (np.stack(images).astype(np.uint8) if images
+             else np.zeros((0, height, width, 3), np.uint8))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, images=array, names=np.array(names, dtype=np.str_))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_names(path: Path) -> list[str]:
+    """The ``names`` of one shard; DataError if the shard is unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return [str(n) for n in data["names"]]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as err:
+        raise DataError(f"cannot read shard {path}: {err}; delete it and rerun prepare") from err
+
+
+def list_npz_items(folder: Path) -> list[tuple[Path, int]]:
+    """Every image of a shard folder as ``(shard path, index in shard)``, in order."""
+    items = []
+    for shard in sorted(Path(folder).glob(SHARD_PATTERN)):
+        items.extend((shard, i) for i in range(len(read_names(shard))))
+    return items
+
+
+class NpzShardCache:
+    """Loads images from shards, keeping the most recent shard's array in memory."""
+
+    def __init__(self) -> None:
+        self._path: Path | None = None
+        self._images: np.ndarray | None = None
+
+    def array(self, shard: Path, index: int) -> np.ndarray:
+        if shard != self._path:
+            try:
+                with np.load(shard, allow_pickle=False) as data:
+                    self._images = data["images"]
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as err:
+                raise DataError(f"cannot read shard {shard}: {err}") from err
+            self._path = shard
+        return self._images[index]
+
+    def image(self, shard: Path, index: int, channels: int = 3) -> Image.Image:
+        img = Image.fromarray(self.array(shard, index), "RGB")
+        return img.convert("L") if channels == 1 else img
