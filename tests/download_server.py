@@ -22,7 +22,7 @@ class FileServer(ThreadingHTTPServer):
         self.drop_after: int | None = None
         self.drops = 0
         self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
