@@ -102,17 +102,39 @@ def prepare_unaligned(folders: list[Path], out: Path, opts: PrepareOptions,
     out = _start(out, folders, opts, "unaligned")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
-    write = opts.format != "npz"
     for domain, folder in zip("AB", folders, strict=False):
         paths = _unique(_images_of(folder), report)
         test = set(_split_indices(len(paths), opts.test_fraction, f"{opts.seed}:{domain}"))
-        names = _output_names(folder, paths, opts.format)
-        for i, (path, name) in enumerate(zip(paths, names, strict=True)):
-            split = f"{'test' if i in test else 'train'}{domain}"
-            dest = str(out / split / name) if write else name
-            tasks.setdefault(split, []).append(Task("single", (str(path),), (dest,), write))
+        splits = [f"{'test' if i in test else 'train'}{domain}" for i in range(len(paths))]
+        for split, task in zip(splits, _single_tasks(folder, paths, out, splits, opts),
+                               strict=True):
+            tasks.setdefault(split, []).append(task)
     _run(tasks, out, opts, report, progress)
     return _finish(report)
+
+
+def prepare_presplit(splits: dict[str, Path], out: Path, opts: PrepareOptions,
+                     progress: bool = True) -> PrepareReport:
+    """Folders already split (``{"trainA": dir, "testA": dir, ...}``) -> the same output
+    folders, resized and cleaned; ``test_fraction`` is not used."""
+    opts.check()
+    out = _start(out, list(splits.values()), opts, "presplit")
+    report = PrepareReport(out)
+    tasks: dict[str, list[Task]] = {}
+    for split, folder in splits.items():
+        paths = _unique(_images_of(folder), report)
+        tasks[split] = _single_tasks(folder, paths, out, [split] * len(paths), opts)
+    _run(tasks, out, opts, report, progress)
+    return _finish(report)
+
+
+def _single_tasks(folder: Path, paths: list[Path], out: Path, splits: list[str],
+                  opts: PrepareOptions) -> list[Task]:
+    """One task per image, written to ``out/<split>/<name>`` (npz tasks keep bare names)."""
+    write = opts.format != "npz"
+    names = _output_names(folder, paths, opts.format)
+    return [Task("single", (str(p),), (str(out / split / n) if write else n,), write)
+            for p, n, split in zip(paths, names, splits, strict=True)]
 
 
 def prepare_pairs(folder_a: Path, folder_b: Path, out: Path, opts: PrepareOptions,

@@ -15,16 +15,25 @@ Ready-made recipe factories for plugin authors:
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from i2i.data.extract import check_layout, find_layout_root, safe_extract
-from i2i.data.prepare import PrepareOptions, PrepareReport, prepare_unaligned
+from i2i.data.prepare import (
+    PrepareOptions,
+    PrepareReport,
+    prepare_presplit,
+    prepare_unaligned,
+)
 from i2i.errors import DataError, DownloadError
 
 Recipe = Callable[[list[Path], Path, PrepareOptions, bool], PrepareReport]
+SPLIT_FOLDERS = {
+    "unaligned": ("trainA", "trainB", "testA", "testB", "valA", "valB"),
+    "aligned": ("train", "val", "test"),
+}
 
 
 def staging_dir(out: Path) -> Path:
@@ -51,27 +60,26 @@ def unpack(source: Path, staging: Path) -> Path:
     return dest
 
 
-def laid_out_archive(layout: str) -> Recipe:
-    """Recipe for an archive that already has the final layout (e.g. selfie2anime)."""
+def laid_out_archive(layout: str = "unaligned") -> Recipe:
+    """Recipe for an archive that already holds its splits (``trainA/ testA/ ...`` or
+    ``train/ val/ test/``): extract, check the layout, then prepare each split folder as it
+    is (resize, crop, drop bad images; no re-split). Paired A|B images keep their size."""
 
     def recipe(sources: list[Path], out: Path, opts: PrepareOptions,
                progress: bool = True) -> PrepareReport:
-        out = Path(out).expanduser()
-        if out.exists():
-            raise DataError(f"--out {out} already exists; choose a new folder")
         staging = staging_dir(out)
         root = find_layout_root(unpack(sources[0], staging), layout)
-        check_layout(root, layout, str(sources[0]))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if Path(sources[0]).is_dir():
-            shutil.copytree(root, staging / "copy")
-            root = staging / "copy"
-        os.replace(root, out)
+        try:
+            check_layout(root, layout, str(sources[0]))
+        except DownloadError as err:
+            raise DataError(str(err)) from err
+        names = SPLIT_FOLDERS[layout]
+        splits = {n: root / n for n in names if (root / n).is_dir()}
+        if layout == "aligned":
+            opts = replace(opts, size=None)
+        report = prepare_presplit(splits, out, opts, progress)
         shutil.rmtree(staging, ignore_errors=True)
-        from i2i.images import list_images
-
-        counts = {p.name: len(list_images(p)) for p in sorted(out.iterdir()) if p.is_dir()}
-        return PrepareReport(out, counts)
+        return report
 
     return recipe
 
@@ -103,7 +111,7 @@ def cityscapes(sources: list[Path], out: Path, opts: PrepareOptions,
     roots = [unpack(s, staging) for s in sources]
     labels = _find(roots, "gtFine")
     photos = _find(roots, "leftImg8bit")
-    opts = PrepareOptions(**{**opts.__dict__, "resize": "exact", "crop": "none"})
+    opts = replace(opts, resize="exact", crop="none")
     out = _start(out, [labels, photos], opts, "cityscapes")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
