@@ -190,3 +190,19 @@ def test_split_pairs_undoes_pairing(tmp_path):
     left = np.asarray(Image.open(tmp_path / "split/trainA/img000.png"))
     right = np.asarray(Image.open(tmp_path / "split/trainB/img000.png"))
     assert np.array_equal(np.concatenate([left, right], axis=1), joined)
+
+
+def test_list_items_reads_image_folders_and_shard_folders_alike(tmp_path):
+    from i2i.data.npz import NpzShardCache, list_items, load_item
+
+    a = make_images(tmp_path / "a", 3)
+    opts = PrepareOptions(size=16, test_fraction=0, format="npz")
+    prepare_unaligned([a], tmp_path / "npz", opts, progress=False)
+    prepare_unaligned([a], tmp_path / "png", PrepareOptions(size=16, test_fraction=0),
+                      progress=False)
+    cache = NpzShardCache()
+    from_npz = [np.asarray(load_item(i, cache)) for i in list_items(tmp_path / "npz/trainA")]
+    from_png = [np.asarray(load_item(i, cache)) for i in list_items(tmp_path / "png/trainA")]
+    assert len(from_npz) == 3
+    assert all(np.array_equal(x, y) for x, y in zip(from_npz, from_png, strict=True))
+    assert load_item(list_items(tmp_path / "npz/trainA")[0], cache, channels=1).mode == "L"

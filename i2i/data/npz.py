@@ -89,3 +89,29 @@ class NpzShardCache:
     def image(self, shard: Path, index: int, channels: int = 3) -> Image.Image:
         img = Image.fromarray(self.array(shard, index), "RGB")
         return img.convert("L") if channels == 1 else img
+
+
+# -- the two calls a dataset class needs to read image folders and shard folders alike ---
+
+Item = Path | tuple[Path, int]  # an image file, or (shard, index)
+
+
+def list_items(folder: Path) -> list[Item]:
+    """Image files of ``folder``, or its npz items when it holds shards."""
+    from i2i.images import list_images
+
+    return list_npz_items(folder) if has_shards(folder) else list(list_images(Path(folder)))
+
+
+def load_item(item: Item, cache: NpzShardCache, channels: int = 3) -> Image.Image:
+    """Open one item of :func:`list_items` as RGB (or L); DataError if unreadable."""
+    if isinstance(item, tuple):
+        return cache.image(item[0], item[1], channels)
+    from i2i.images import load_rgb
+
+    return load_rgb(item, channels)
+
+
+def item_name(item: Item) -> str:
+    """A printable path for reports: ``shard_00000.npz[12]`` for npz items."""
+    return f"{item[0]}[{item[1]}]" if isinstance(item, tuple) else str(item)
