@@ -89,3 +89,18 @@ def test_layout_check_finds_the_wrapped_folder_and_rejects_a_wrong_one(tmp_path)
     check_layout(root, "unaligned", "x")
     with pytest.raises(DownloadError, match="train/"):
         check_layout(root, "aligned", "x")
+
+
+def test_disk_full_while_extracting_is_one_clear_error(tmp_path, monkeypatch):
+    import errno
+
+    from i2i.data import extract
+
+    archive = _write(tmp_path, "ok.zip", make_zip({"a.png": png_bytes(1)}))
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(extract, "open", full, raising=False)
+    with pytest.raises(DownloadError, match="No space left on device; free space"):
+        safe_extract(archive, tmp_path / "out")

@@ -206,3 +206,18 @@ def test_list_items_reads_image_folders_and_shard_folders_alike(tmp_path):
     assert len(from_npz) == 3
     assert all(np.array_equal(x, y) for x, y in zip(from_npz, from_png, strict=True))
     assert load_item(list_items(tmp_path / "npz/trainA")[0], cache, channels=1).mode == "L"
+
+
+def test_disk_full_while_writing_stops_with_one_clear_error(tmp_path, monkeypatch):
+    import errno
+
+    from i2i.data import prepare_ops
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    a = make_images(tmp_path / "a", 3)
+    monkeypatch.setattr(prepare_ops, "save_image_atomic", full)
+    with pytest.raises(DataError, match="No space left on device; free space"):
+        prepare_unaligned([a], tmp_path / "out", OPTS, progress=False)
+    assert not (tmp_path / "out" / REPORT_NAME).exists()

@@ -14,6 +14,7 @@ import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from i2i.errors import DownloadError
@@ -38,10 +39,14 @@ def safe_extract(archive: Path, target: Path, max_members: int = MAX_MEMBERS,
             return _extract_zip(archive, target, max_members, max_bytes)
         if tarfile.is_tarfile(archive):
             return _extract_tar(archive, target, max_members, max_bytes)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zipfile.LargeZipFile) as err:
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zipfile.LargeZipFile,
+            zlib.error) as err:
         raise DownloadError(
             f"archive {archive.name} is truncated or corrupt ({err}); delete it and fetch it again"
         ) from err
+    except OSError as err:
+        raise DownloadError(f"extracting {archive.name} into {target} failed: "
+                            f"{err.strerror or err}; free space and rerun") from err
     raise DownloadError(
         f"{archive.name} is neither a zip nor a tar archive (or it is truncated); "
         "delete it and fetch it again"

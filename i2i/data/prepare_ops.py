@@ -119,7 +119,11 @@ def run_task(task: Task, ops: ImageOps) -> tuple[list[np.ndarray] | None, str | 
     if not task.write:
         return [np.asarray(im, dtype=np.uint8) for im in images], None
     for im, dest in zip(images, task.outputs, strict=True):
-        save_image_atomic(im, Path(dest), protected=[Path(s) for s in task.sources])
+        try:
+            save_image_atomic(im, Path(dest), protected=[Path(s) for s in task.sources])
+        except OSError as err:  # disk full, read-only folder: stop the batch, not skip
+            raise DataError(f"cannot write {dest}: {err.strerror or err}; free space or fix "
+                            "permissions and rerun (finished files are kept)") from None
     return [], None
 
 

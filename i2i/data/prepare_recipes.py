@@ -107,6 +107,8 @@ def cityscapes(sources: list[Path], out: Path, opts: PrepareOptions,
     if len(sources) != 2:
         raise DataError("cityscapes needs two --from files: gtFine_trainvaltest.zip and "
                         "leftImg8bit_trainvaltest.zip")
+    if opts.format == "npz":
+        raise DataError("cityscapes is paired (A|B image files); drop --format npz")
     staging = staging_dir(out)
     roots = [unpack(s, staging) for s in sources]
     labels = _find(roots, "gtFine")
