@@ -60,6 +60,8 @@ def fetch_dataset(entry: DatasetEntry, root: Path, mirror: str | None = None,
         raise DataError(f"{target} {problem}; rerun with --force to fetch it again "
                         "(it is replaced only once the new copy is complete)")
     root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(f".{entry.name}.extracting.*"):  # left by a killed run
+        shutil.rmtree(stale, ignore_errors=True)
     archive = root / DOWNLOADS / entry.archive_name()
     if force:
         archive.unlink(missing_ok=True)
