@@ -221,3 +221,22 @@ def test_disk_full_while_writing_stops_with_one_clear_error(tmp_path, monkeypatc
     with pytest.raises(DataError, match="No space left on device; free space"):
         prepare_unaligned([a], tmp_path / "out", OPTS, progress=False)
     assert not (tmp_path / "out" / REPORT_NAME).exists()
+
+
+def test_a_mistyped_input_folder_leaves_no_output_behind(tmp_path):
+    with pytest.raises(DataError, match="input folder not found"):
+        prepare_unaligned([tmp_path / "nope"], tmp_path / "out", OPTS, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_random_crop_is_the_same_for_both_images_of_a_pair(tmp_path):
+    a = make_images(tmp_path / "A", 3, size=(70, 50))
+    b = tmp_path / "B"
+    b.mkdir()
+    for f in a.iterdir():
+        (b / f.name).write_bytes(f.read_bytes())
+    opts = PrepareOptions(size=32, crop="random", test_fraction=0, seed=3)
+    prepare_pairs(a, b, tmp_path / "AB", opts, progress=False)
+    for f in (tmp_path / "AB" / "train").iterdir():
+        arr = np.asarray(Image.open(f))
+        assert np.array_equal(arr[:, :32], arr[:, 32:])

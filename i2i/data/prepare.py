@@ -99,11 +99,12 @@ def prepare_unaligned(folders: list[Path], out: Path, opts: PrepareOptions,
     if not 1 <= len(folders) <= 2:
         raise DataError("give one or two image folders (domain A, then domain B)")
     opts.check()
+    listed = [_images_of(folder) for folder in folders]  # before anything is written
     out = _start(out, folders, opts, "unaligned")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
-    for domain, folder in zip("AB", folders, strict=False):
-        paths = _unique(_images_of(folder), report)
+    for domain, folder, found in zip("AB", folders, listed, strict=False):
+        paths = _unique(found, report)
         test = set(_split_indices(len(paths), opts.test_fraction, f"{opts.seed}:{domain}"))
         splits = [f"{'test' if i in test else 'train'}{domain}" for i in range(len(paths))]
         for split, task in zip(splits, _single_tasks(folder, paths, out, splits, opts),
@@ -118,11 +119,12 @@ def prepare_presplit(splits: dict[str, Path], out: Path, opts: PrepareOptions,
     """Folders already split (``{"trainA": dir, "testA": dir, ...}``) -> the same output
     folders, resized and cleaned; ``test_fraction`` is not used."""
     opts.check()
+    listed = {split: _images_of(folder) for split, folder in splits.items()}
     out = _start(out, list(splits.values()), opts, "presplit")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
     for split, folder in splits.items():
-        paths = _unique(_images_of(folder), report)
+        paths = _unique(listed[split], report)
         tasks[split] = _single_tasks(folder, paths, out, [split] * len(paths), opts)
     _run(tasks, out, opts, report, progress)
     return _finish(report)
@@ -143,10 +145,10 @@ def prepare_pairs(folder_a: Path, folder_b: Path, out: Path, opts: PrepareOption
     opts.check()
     if opts.format == "npz":
         raise DataError("--pair writes image files; drop --format npz")
+    paths_a, paths_b = _images_of(folder_a), _images_of(folder_b)
     out = _start(out, [folder_a, folder_b], opts, "pairs")
     report = PrepareReport(out)
-    by_stem_b = {_stem(folder_b, p): p for p in _images_of(folder_b)}
-    paths_a = _images_of(folder_a)
+    by_stem_b = {_stem(folder_b, p): p for p in paths_b}
     pairs = []
     for path in paths_a:
         partner = by_stem_b.pop(_stem(folder_a, path), None)
@@ -178,13 +180,13 @@ def split_pairs(folder: Path, out: Path, opts: PrepareOptions,
     opts.check()
     if opts.format == "npz":
         raise DataError("--split-pairs writes image files; drop --format npz")
-    out = _start(out, [folder], opts, "split")
-    report = PrepareReport(out)
     splits = [s for s in SPLIT_NAMES if (Path(folder) / s).is_dir()]
     sources = [(s, Path(folder) / s) for s in splits] or [("", Path(folder))]
+    listed = [_images_of(src) for _, src in sources]
+    out = _start(out, [folder], opts, "split")
+    report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
-    for split, src in sources:
-        paths = _images_of(src)
+    for (split, src), paths in zip(sources, listed, strict=True):
         for path, name in zip(paths, _output_names(src, paths, opts.format), strict=True):
             dests = (str(out / f"{split}A" / name), str(out / f"{split}B" / name))
             tasks.setdefault(f"{split}A", []).append(Task("split", (str(path),), dests, True))
