@@ -109,3 +109,16 @@ def test_disk_full_while_writing_is_a_clear_error_and_nothing_looks_complete(
         download_file(f"{server.url}/f.bin", tmp_path / "f.bin", progress=False)
     assert not (tmp_path / "f.bin").exists()
     assert len(server.requests) == 1  # a full disk is not retried
+
+
+def test_complete_part_file_is_finished_without_refetching(server, tmp_path):
+    (tmp_path / "f.bin.part").write_bytes(DATA)
+    download_file(f"{server.url}/f.bin", tmp_path / "f.bin", sha256=SHA, progress=False)
+    assert (tmp_path / "f.bin").read_bytes() == DATA
+    assert len(server.requests) == 1
+
+
+def test_stale_part_longer_than_the_file_is_discarded(server, tmp_path):
+    (tmp_path / "f.bin.part").write_bytes(os.urandom(len(DATA) + 10))
+    download_file(f"{server.url}/f.bin", tmp_path / "f.bin", progress=False)
+    assert (tmp_path / "f.bin").read_bytes() == DATA

@@ -76,7 +76,11 @@ def _fetch_into(url: str, part: Path, bar: _Progress) -> None:
                                       timeout=TIMEOUT_S)
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:
-            return  # nothing left to fetch: the part is complete (verification decides)
+            match = re.search(r"/(\d+)\s*$", err.headers.get("Content-Range") or "")
+            if match and int(match.group(1)) == have:
+                return  # nothing left to fetch: the part is complete
+            part.unlink(missing_ok=True)  # a stale part longer than the file: start again
+            raise _Transient("partial file longer than the remote file") from err
         if err.code in PERMANENT_HTTP:
             raise DownloadError(
                 f"{url} answered HTTP {err.code}; check the name or use --mirror"
