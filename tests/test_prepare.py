@@ -240,3 +240,16 @@ def test_random_crop_is_the_same_for_both_images_of_a_pair(tmp_path):
     for f in (tmp_path / "AB" / "train").iterdir():
         arr = np.asarray(Image.open(f))
         assert np.array_equal(arr[:, :32], arr[:, 32:])
+
+
+def test_shard_cache_keeps_only_the_most_recent_shards(tmp_path):
+    a = make_images(tmp_path / "a", 6)
+    opts = PrepareOptions(size=16, test_fraction=0, format="npz", shard_size=2)
+    prepare_unaligned([a], tmp_path / "npz", opts, progress=False)
+    items = list_npz_items(tmp_path / "npz" / "trainA")
+    cache = NpzShardCache(max_shards=2)
+    first = cache.array(*items[0]).copy()
+    for item in items:
+        cache.array(*item)
+    assert len(cache._arrays) == 2
+    assert np.array_equal(cache.array(*items[0]), first)

@@ -7,8 +7,9 @@ names (for reports and translated outputs). A shard may hold zero images. No pic
 shards load with ``allow_pickle=False``.
 
 Readers: :func:`list_npz_items` lists ``(shard, index)`` pairs of a folder (it reads only
-the small ``names`` arrays); :class:`NpzShardCache` loads images, keeping the last shard
-decompressed so reading a shard in order decompresses it once.
+the small ``names`` arrays); :class:`NpzShardCache` loads images, keeping recent shards
+decompressed. :func:`list_items` and :func:`load_item` treat image folders and shard
+folders alike, which is all a dataset class needs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -70,21 +72,28 @@ def list_npz_items(folder: Path) -> list[tuple[Path, int]]:
 
 
 class NpzShardCache:
-    """Loads images from shards, keeping the most recent shard's array in memory."""
+    """Loads images from shards, keeping the ``max_shards`` most recent shards decompressed
+    (random access, as unpaired B sampling does, would otherwise decompress a shard per
+    image). One cache per process: DataLoader workers each get their own copy."""
 
-    def __init__(self) -> None:
-        self._path: Path | None = None
-        self._images: np.ndarray | None = None
+    def __init__(self, max_shards: int = 8) -> None:
+        self.max_shards = max(1, max_shards)
+        self._arrays: OrderedDict[Path, np.ndarray] = OrderedDict()
 
     def array(self, shard: Path, index: int) -> np.ndarray:
-        if shard != self._path:
+        images = self._arrays.get(shard)
+        if images is None:
             try:
                 with np.load(shard, allow_pickle=False) as data:
-                    self._images = data["images"]
+                    images = data["images"]
             except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as err:
                 raise DataError(f"cannot read shard {shard}: {err}") from err
-            self._path = shard
-        return self._images[index]
+            self._arrays[shard] = images
+            while len(self._arrays) > self.max_shards:
+                self._arrays.popitem(last=False)
+        else:
+            self._arrays.move_to_end(shard)
+        return images[index]
 
     def image(self, shard: Path, index: int, channels: int = 3) -> Image.Image:
         img = Image.fromarray(self.array(shard, index), "RGB")
