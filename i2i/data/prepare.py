@@ -23,13 +23,13 @@ import hashlib
 import json
 import os
 import random
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import repeat
 from pathlib import Path
 
 from i2i.data import npz
 from i2i.data.prepare_ops import CROP_MODES, RESIZE_MODES, ImageOps, Task, run_task
+from i2i.data.prepare_pool import ImageBar, worker_pool
 from i2i.errors import DataError
 from i2i.images import list_images, write_bytes_atomic
 
@@ -342,7 +342,7 @@ def _run(tasks: dict[str, list[Task]], out: Path, opts: PrepareOptions,
     if not total:
         return
     ops = opts.image_ops()
-    with _Bar(progress, total) as bar, _pool(opts.workers) as pool:
+    with ImageBar(progress, total) as bar, worker_pool(opts.workers) as pool:
         for split, chunk, shard in pending:
             results = pool.map(run_task, chunk, repeat(ops), chunksize=8) if pool else (
                 run_task(t, ops) for t in chunk)
@@ -358,51 +358,6 @@ def _run(tasks: dict[str, list[Task]], out: Path, opts: PrepareOptions,
                     names.append(Path(task.sources[0]).name)
             if shard is not None:
                 npz.write_shard(shard, arrays, names, (opts.size, opts.size))
-
-
-def _pool(workers: int):
-    return ProcessPoolExecutor(max_workers=workers) if workers > 1 else _NoPool()
-
-
-class _NoPool:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc) -> bool:
-        return False
-
-
-class _Bar:
-    """A rich progress bar over images, or nothing."""
-
-    def __init__(self, enabled: bool, total: int):
-        self.enabled, self.total, self._bar = enabled, total, None
-
-    def __enter__(self) -> _Bar:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TimeRemainingColumn,
-            )
-
-            from i2i.console import console
-
-            self._bar = Progress("[bold]preparing", BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), console=console)
-            self._bar.__enter__()
-            self._task = self._bar.add_task("images", total=self.total)
-        return self
-
-    def advance(self) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task)
-
-    def __exit__(self, *exc) -> bool:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        return False
 
 
 def _finish(report: PrepareReport) -> PrepareReport:
