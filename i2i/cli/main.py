@@ -17,6 +17,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("i2i.cli.train", "train", "train"),
     ("i2i.cli.translate", "translate", "translate"),
     ("i2i.cli.plugins_cmd", "plugins", "plugins"),
+    ("i2i.cli.download", "download", "download"),
+    ("i2i.cli.prepare", "prepare", "prepare"),
 )
 
 
