@@ -30,3 +30,13 @@ def test_two_plugins_with_one_name_is_an_error_naming_both(fresh_plugins):
 def test_unknown_name_lists_the_valid_ones(fresh_plugins):
     with pytest.raises(UnknownNameError, match="choose one of: .*resnet"):
         lookup("generators", "resnot")
+
+
+def test_public_front_exposes_what_plugin_authors_need():
+    import i2i
+
+    for name in ("hookimpl", "Method", "GANLoss", "WeightsEntry", "DatasetEntry",
+                 "PrepareOptions", "Callback", "RunConfig"):
+        assert getattr(i2i, name) is not None
+    with pytest.raises(AttributeError):
+        i2i.not_a_thing  # noqa: B018

@@ -100,6 +100,8 @@ def _local_rank() -> int:
 
 def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInfo):
     seed_everything(cfg.train.seed + info.rank)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop sizes: let cuDNN pick kernels once
     cls = method_class(cfg.method)
     autocast, scaler = _precision(cfg, device)
     method = cls(cfg, device, training=True)

@@ -11,8 +11,7 @@ import numpy as np
 from i2i_selfie2anime import plugin
 from PIL import Image
 
-from i2i.data.catalog import DatasetEntry
-from i2i.data.prepare import PrepareOptions
+from i2i import DatasetEntry, PrepareOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 

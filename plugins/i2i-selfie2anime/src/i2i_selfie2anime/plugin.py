@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from i2i import hookimpl
-from i2i.data.catalog import DatasetEntry
-from i2i.data.prepare import PrepareOptions, PrepareReport
-from i2i.data.prepare_recipes import laid_out_archive
+from i2i import DatasetEntry, PrepareOptions, PrepareReport, hookimpl, laid_out_archive
 
 NAME = "selfie2anime"
 ARCHIVE = "selfie2anime.zip"
