@@ -87,3 +87,31 @@ def test_resume_after_the_end_changes_nothing_and_more_steps_continue(tmp_path, 
     result = cli("train", "--resume", str(tmp_path / "c"), "--max-steps", "4", *common)
     assert result.exit_code == 0, result.output
     assert "4 steps" in result.output
+
+
+def test_command_line_options_land_in_the_saved_config(tmp_path, cli):
+    import yaml
+
+    result = cli("train", "cyclegan", "--data", "builtin:toy", "--size", "32", "--epochs", "5",
+                 "--batch-size", "2", "--seed", "7", "--workers", "0", "--max-steps", "1",
+                 "--device", "cpu", "--no-channels-last", "--name", "opts",
+                 "--out-dir", str(tmp_path), "--quiet", *TINY_SETS)
+    assert result.exit_code == 0, result.output
+    cfg = yaml.safe_load((tmp_path / "opts" / "config.yaml").read_text())
+    assert cfg["data"]["crop_size"] == 32 and cfg["data"]["load_size"] == 35
+    assert cfg["data"]["batch_size"] == 2 and cfg["data"]["num_workers"] == 0
+    assert (cfg["schedule"]["n_epochs"], cfg["schedule"]["n_epochs_decay"]) == (3, 2)
+    assert cfg["train"]["seed"] == 7 and cfg["train"]["device"] == "cpu"
+    assert cfg["train"]["channels_last"] is False
+
+
+def test_overwrite_replaces_a_run_and_preset_sets_defaults(tmp_path, cli):
+    args = ["train", "cyclegan", "--preset", "cyclegan_horse2zebra", "--data", "builtin:toy",
+            "--size", "32", "--max-steps", "1", "--workers", "0", "--quiet",
+            "--out-dir", str(tmp_path), *TINY_SETS]
+    assert cli(*args).exit_code == 0
+    run = tmp_path / "horse2zebra"  # the preset names the run
+    (run / "stale.txt").write_text("old")
+    assert cli(*args).exit_code == 2
+    assert cli(*args, "--overwrite").exit_code == 0
+    assert not (run / "stale.txt").exists() and (run / "config.yaml").is_file()
