@@ -27,6 +27,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.methods.builtin",
     "i2i.data.builtin",
     "i2i.weights",
+    "i2i.stylize.weights_entries",
 )
 
 REGISTRY_KINDS = (
