@@ -28,7 +28,7 @@ class StylizeSettings:
     style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
     layer_weights: tuple[float, ...] | None = None  # None: equal, summing to 1
     content_weight: float = 1.0
-    style_weight: float = 1e5
+    style_weight: float = 1e7
     tv_weight: float = 1e-3
     style_weights: tuple[float, ...] | None = None  # per style image; None: equal
     size: int = 512  # long side of the result (texture: see texture_size)
