@@ -47,7 +47,9 @@ def stylize(
     pooling: str = typer.Option(_D.pooling, "--pooling", help="avg (smoother) or max."),
     optimizer: str = typer.Option(_D.optimizer, "--optimizer", help="lbfgs or adam."),
     lr: float = typer.Option(_D.lr, "--lr", help="Adam step size (pixels in [0, 1])."),
-    init: str = typer.Option(_D.init, "--init", help="content, noise, or an image path."),
+    init: str = typer.Option(
+        _D.init, "--init", help="content, noise, an image, or a folder (its mean image)."
+    ),
     scales: int = typer.Option(
         _D.scales, "--scales", help="Coarse-to-fine levels (0: automatic above 512 px)."
     ),

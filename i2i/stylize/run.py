@@ -98,9 +98,24 @@ def _load_init(settings: StylizeSettings, device: torch.device) -> torch.Tensor 
     if settings.init in ("content", "noise"):
         return None
     path = Path(settings.init)
+    if path.is_dir():
+        return mean_image(path, device)
     if not path.is_file():
-        raise DataError(f"--init {path}: no such image; use content, noise or an image path")
+        raise DataError(f"--init {path}: no such image or folder; use content, noise, an image "
+                        "or a folder (its mean image)")
     return image_to_tensor(load_rgb(path), device)
+
+
+def mean_image(folder: Path, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Pixel-wise mean of the images in ``folder``, each resized to the first one's size."""
+    items = list_images(folder)
+    if not items:
+        raise DataError(f"--init {folder}: the folder holds no images")
+    first = load_rgb(items[0])
+    total = image_to_tensor(first)
+    for item in items[1:]:
+        total += image_to_tensor(load_rgb(item).resize(first.size, Image.BICUBIC))
+    return (total / len(items)).to(device)
 
 
 def _intermediate_path(out: Path, step: int) -> Path:

@@ -156,3 +156,16 @@ def test_a_missing_style_image_is_one_line(tmp_path):
                                  str(tmp_path / "o.jpg")])
     assert exit_code(result) == 3
     assert "nope.jpg" in error_line(result)
+
+
+def test_init_from_a_folder_starts_from_its_mean_image(tmp_path):
+    from i2i.stylize.run import image_to_tensor, mean_image
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    Image.new("RGB", (8, 6), (200, 0, 0)).save(folder / "a.png")
+    Image.new("RGB", (16, 12), (0, 100, 0)).save(folder / "b.png")
+    mean = mean_image(folder)
+    assert mean.shape == (1, 3, 6, 8)
+    expected = image_to_tensor(Image.new("RGB", (8, 6), (100, 50, 0)))
+    assert (mean - expected).abs().max() < 1e-2
