@@ -23,7 +23,7 @@ from i2i.stylize.optimize import (
     scale_sizes,
 )
 from i2i.stylize.settings import StylizeSettings
-from i2i.stylize.vgg import VGGFeatures, min_size_for
+from i2i.stylize.vgg import VGGFeatures, layer_names, min_size_for
 
 SaveCallback = Callable[[int, torch.Tensor], None]
 
@@ -84,7 +84,8 @@ def check_size(hw: tuple[int, int], settings: StylizeSettings, what: str) -> Non
     """ConfigError when ``hw`` is too small for the deepest layer used."""
     need = min_size_for(settings.network, settings.all_layers)
     if min(hw) < need:
-        deepest = max(settings.all_layers, key=settings.all_layers.index)
+        order = layer_names(settings.network)
+        deepest = max(settings.all_layers, key=order.index)
         raise ConfigError(
             f"{what} is {hw[1]}x{hw[0]} px, too small for the layers used (needs at least "
             f"{need} px on each side for {deepest}); raise --size or use shallower layers"

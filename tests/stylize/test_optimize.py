@@ -108,3 +108,7 @@ def test_an_output_too_small_for_the_deepest_layer_is_one_line(vgg16, photo, sta
 
     with pytest.raises(ConfigError, match="too small.*conv5_1"):
         stylize_tensor(vgg16, photo, [starry], SETTINGS.with_(size=12))
+    # the deepest layer is named whatever order the layers were given in
+    reordered = SETTINGS.with_(size=12, style_layers=("conv5_1", "conv1_1"))
+    with pytest.raises(ConfigError, match="too small.*conv5_1"):
+        stylize_tensor(vgg16, photo, [starry], reordered)
