@@ -15,7 +15,7 @@ from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from i2i.console import console, warn
-from i2i.errors import DataError, PartialFailure
+from i2i.errors import DataError, I2IError, PartialFailure
 from i2i.images import list_images, load_rgb, pil_to_tensor, save_image_atomic
 from i2i.images import tensor_to_pil as _tensor_to_pil
 from i2i.stylize.grid import make_grid
@@ -148,6 +148,7 @@ def run_stylize(
     with _progress() as progress:
         images_task = progress.add_task("images", total=len(pairs), losses="")
         for src, dest in pairs:
+            steps_task = None
             try:
                 content_img = load_rgb(src)
                 steps_task = progress.add_task(src.name, total=None, losses="")
@@ -175,7 +176,9 @@ def run_stylize(
                     save_image_atomic(make_grid(panels), grid_path(dest), protected)
                 result.written.append(dest)
                 result.losses[dest] = losses
-            except DataError as err:
+            except I2IError as err:  # e.g. unreadable, or too small after resizing
+                if steps_task is not None:
+                    progress.remove_task(steps_task)
                 if len(pairs) == 1:
                     raise
                 failures.append(f"{src}: {err}")

@@ -68,11 +68,13 @@ def test_a_folder_with_a_bad_image_does_the_rest_and_ends_non_zero(tmp_path, rea
     _photo(folder, "a.jpg")
     _photo(folder, "c.jpg")
     (folder / "b.jpg").write_bytes(Path(_photo(tmp_path, "x.jpg")).read_bytes()[:200])
+    Image.new("RGB", (90, 4), "gray").save(folder / "d.png")  # 40x2 px at --size 40
     out = tmp_path / "styled"
     result = runner.invoke(app, ["stylize", str(folder), str(STARRY), "--out", str(out),
                                  *FAST, *real])
     assert exit_code(result) == 8, result.output
-    assert "b.jpg" in error_line(result)
+    line = error_line(result)
+    assert "2 of 4" in line and "b.jpg" in line and "d.png" in line and "too small" in line
     assert sorted(p.name for p in out.iterdir()) == ["a.jpg", "c.jpg"]
 
 
