@@ -166,6 +166,7 @@ def run_stylize(
                     init=init, on_step=on_step, on_save=on_save,
                 )
                 progress.remove_task(steps_task)
+                steps_task = None
                 styled = tensor_to_image(image)
                 save_image_atomic(styled, dest, protected)
                 if settings.grid:
