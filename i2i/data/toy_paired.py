@@ -33,8 +33,8 @@ _VERSION = 1  # bump when the drawing changes, so old caches are rebuilt
 def _shapes(seed: int, size: int) -> list[tuple[str, tuple[int, int, int, int], tuple]]:
     rng = random.Random(seed)
     shapes = []
-    for _ in range(rng.randint(1, 3)):
-        w, h = rng.randint(size // 4, size // 2), rng.randint(size // 4, size // 2)
+    for _ in range(rng.randint(3, 6)):
+        w, h = rng.randint(size // 6, size // 3), rng.randint(size // 6, size // 3)
         x, y = rng.randint(0, size - w - 1), rng.randint(0, size - h - 1)
         shapes.append((rng.choice(("ellipse", "box", "triangle")), (x, y, x + w, y + h),
                        rng.choice(PALETTE)))
