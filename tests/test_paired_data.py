@@ -54,7 +54,7 @@ def folder_root(tmp_path: Path) -> Path:
         (tmp_path / f"{split}B").mkdir()
         for i in range(3):
             gradient(48, 48, 0).save(tmp_path / f"{split}A" / f"{i}.png")
-            gradient(48, 48, 1).save(tmp_path / f"{split}B" / f"{i}.bmp")  # other extension, lossless
+            gradient(48, 48, 1).save(tmp_path / f"{split}B" / f"{i}.bmp")  # other ext
     return tmp_path
 
 

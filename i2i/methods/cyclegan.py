@@ -79,10 +79,13 @@ class CycleGAN(Method):
             if need_bwd_cycle:
                 logs["cycle_B"] = self.cycle(g_a(fake_a), real_b) * lam_b
                 total = total + logs["cycle_B"]
-            if lam_idt > 0:
+            # Identity terms scale with lambda too: with lambda 0 (GAN alone) they are off.
+            if lam_idt > 0 and lam_b > 0:
                 logs["idt_A"] = self.cycle(g_a(real_b), real_b) * lam_b * lam_idt
+                total = total + logs["idt_A"]
+            if lam_idt > 0 and lam_a > 0:
                 logs["idt_B"] = self.cycle(g_b(real_a), real_a) * lam_a * lam_idt
-                total = total + logs["idt_A"] + logs["idt_B"]
+                total = total + logs["idt_B"]
             if loss_cfg.tv_weight > 0:
                 tv = total_variation(fake_b) + total_variation(fake_a)
                 logs["tv"] = loss_cfg.tv_weight * tv
