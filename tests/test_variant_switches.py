@@ -125,6 +125,7 @@ def test_zero_padding_replaces_reflection_padding():
     ("generator.params.padding=mirror", "unknown padding 'mirror'; choose one of"),
     ("loss.cycle=l3", "unknown recon loss 'l3'; choose one of"),
     ("loss.gan=wgan", "unknown gan loss 'wgan'; choose one of"),
+    ("discriminator.params.receptive_field=142", "receptive field 142\\) needs images"),
 ])
 def test_bad_cyclegan_variant_lists_the_choices(setting, message):
     from i2i.errors import I2IError

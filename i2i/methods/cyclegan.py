@@ -17,6 +17,7 @@ from i2i.losses.reconstruction import total_variation
 from i2i.methods.base import Method
 from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
+from i2i.nets.discriminators.patchgan import check_fits
 
 
 class CycleGAN(Method):
@@ -38,6 +39,7 @@ class CycleGAN(Method):
         if self.use_gan:
             self.nets["D_A"] = self.build_discriminator(cfg.discriminator, d.output_nc)
             self.nets["D_B"] = self.build_discriminator(cfg.discriminator, d.input_nc)
+            check_fits(self.nets["D_A"], d.crop_size)  # a vanishing patch map fails now
             self.optimizers["D"] = self.make_adam(self.nets["D_A"], self.nets["D_B"])
         self.optimizers["G"] = self.make_adam(self.nets["G_A"], self.nets["G_B"])
         self.pool_a = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 1)

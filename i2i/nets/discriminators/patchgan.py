@@ -131,7 +131,12 @@ def output_size(net: nn.Module, size: int) -> int:
 
 
 def check_fits(net: nn.Module, size: int, where: str = "discriminator") -> None:
-    """ConfigError when ``net`` cannot judge ``size`` px images (its feature map vanishes)."""
+    """ConfigError when ``net`` cannot judge ``size`` px images (its feature map vanishes).
+
+    Only for the nets of this file, whose layers run in sequence; others are not checked.
+    """
+    if not isinstance(net, (PatchDiscriminator, PixelDiscriminator, ImageDiscriminator)):
+        return
     if output_size(net, size) >= 1:
         return
     need = next(n for n in range(size, 1 << 16) if output_size(net, n) >= 1)
