@@ -125,12 +125,12 @@ def test_paired_method_refuses_unaligned_layout(folder_root):
         build_dataset(cfg(folder_root, layout="unaligned"), "train", paired=True)
 
 
-def test_toy_paired_b_is_the_filled_a(tmp_path):
+def test_toy_paired_b_is_the_filled_a():
     from i2i.data import toy_paired
 
-    root = build_dataset(DataConfig(root="builtin:toy_paired", crop_size=32, load_size=32),
+    test = build_dataset(DataConfig(root="builtin:toy_paired", crop_size=32, load_size=32),
                          "test", paired=True, train=False)
-    item = root[(0, 0)]
+    item = test[(0, 0)]
     a, b = item["A"], item["B"]
     assert a.shape == b.shape == (3, 32, 32)
     # Filling only adds colour: every outline pixel of A is in B, B has more shape pixels.
