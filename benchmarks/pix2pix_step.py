@@ -35,24 +35,27 @@ def make_method(device: torch.device, precision: str, channels_last: bool) -> Pi
     return method
 
 
-def time_steps(method, batch_size: int, steps: int, warmup: int) -> float:
-    """Median seconds per iteration over ``steps`` after ``warmup`` untimed ones."""
-    device = method.device
+def time_steps(steppers: list, batch_size: int, steps: int, warmup: int) -> list[float]:
+    """Median seconds per iteration of each stepper over ``steps`` after ``warmup`` untimed
+    ones. Steppers take turns step by step, so a machine load that comes and goes weighs
+    on each of them alike."""
+    device = steppers[0].device
     batch = {"A": torch.rand(batch_size, 3, 256, 256) * 2 - 1,
              "B": torch.rand(batch_size, 3, 256, 256) * 2 - 1}
-    times = []
+    times: list[list[float]] = [[] for _ in steppers]
     for i in range(warmup + steps):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        method.training_step(batch)
-        if method.scaler is not None:
-            method.scaler.update()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+        for stepper, record in zip(steppers, times, strict=True):
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            stepper.training_step(batch)
+            if stepper.scaler is not None:
+                stepper.scaler.update()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            if i >= warmup:
+                record.append(time.perf_counter() - start)
+    return [sorted(t)[len(t) // 2] for t in times]
 
 
 class PlainReferenceStep:
@@ -123,8 +126,8 @@ def main() -> None:
                 runs = [("i2i", method)]
                 if args.plain and precision == "fp32" and not channels_last:
                     runs.append(("plain", PlainReferenceStep(method)))
-                for label, stepper in runs:
-                    sec = time_steps(stepper, batch_size, args.steps, args.warmup)
+                seconds = time_steps([r[1] for r in runs], batch_size, args.steps, args.warmup)
+                for (label, _), sec in zip(runs, seconds, strict=True):
                     print(f"| {label} | {name} | {threads} | {precision} | {channels_last} "
                           f"| {batch_size} | {sec:.3f} | {batch_size / sec:.2f} |", flush=True)
 

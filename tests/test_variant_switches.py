@@ -201,3 +201,8 @@ def test_pix2pix_translation_does_not_depend_on_the_batch():
     m.train_mode()
     assert all(x.momentum == 0.1 for x in m.nets["G"].modules()
                if isinstance(x, nn.BatchNorm2d))
+
+
+def test_pix2pix_without_any_generator_loss_is_refused():
+    with pytest.raises(ConfigError, match="no generator loss"):
+        pix2pix("loss.gan_weight=0", "loss.lambda_recon=0")

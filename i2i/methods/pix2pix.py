@@ -47,6 +47,9 @@ class Pix2Pix(Method):
         if d.preprocess in CROP_MODES:
             check_generator_fits(self.nets["G"], d.crop_size, cfg.generator.name)
         self.use_gan = loss.gan_weight > 0
+        if not (self.use_gan or loss.lambda_recon > 0 or loss.tv_weight > 0):
+            raise ConfigError("pix2pix has no generator loss: set loss.gan_weight, "
+                              "loss.lambda_recon or loss.tv_weight above 0")
         if self.use_gan:
             # Conditional: D judges (input, output) pairs, so it sees both images' channels.
             self.nets["D"] = self.build_discriminator(cfg.discriminator, d.input_nc + d.output_nc)
@@ -91,9 +94,6 @@ class Pix2Pix(Method):
             if loss_cfg.tv_weight > 0:
                 logs["tv"] = loss_cfg.tv_weight * total_variation(fake_b)
                 total = total + logs["tv"]
-        if not logs.keys() - {"D"}:
-            raise ConfigError("pix2pix has no generator loss: set loss.gan_weight, "
-                              "loss.lambda_recon or loss.tv_weight above 0")
         self.backward_and_step(total, "G")
         return {k: float(v.detach()) for k, v in logs.items()}
 
