@@ -68,3 +68,18 @@ def test_cycle_only_ablation_trains_and_saves_no_discriminators(tmp_path):
     payload = torch.load(ckpt, map_location="cpu", weights_only=True)
     assert set(payload["nets"]) == {"G_A", "G_B"}
     assert payload["config"]["loss"]["cycle"] == "l2"
+
+
+def test_pix2pix_run_translates_any_image_size(tmp_path):
+    """The U-Net's size_multiple (2**num_downs) makes translate pad and crop back."""
+    from PIL import Image
+
+    train(tmp_path, "tiny", "pix2pix", "--data", "builtin:toy_paired", "--max-steps", "2",
+          "--set", "generator.params.ngf=4", "--set", "discriminator.params.ndf=4")
+    Image.new("RGB", (50, 37), (200, 30, 30)).save(tmp_path / "odd.png")
+    result = runner.invoke(app, ["translate", str(tmp_path / "tiny"), str(tmp_path / "odd.png"),
+                                 "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert Image.open(tmp_path / "out" / "odd.png").size == (50, 37)
+    method, _, _ = load_for_inference(tmp_path / "tiny", None, CPU)
+    assert method.nets["G"].size_multiple == 32
