@@ -76,8 +76,10 @@ def test_pix2pix_run_translates_any_image_size(tmp_path):
 
     train(tmp_path, "tiny", "pix2pix", "--data", "builtin:toy_paired", "--max-steps", "2",
           "--set", "generator.params.ngf=4", "--set", "discriminator.params.ndf=4")
-    Image.new("RGB", (50, 37), (200, 30, 30)).save(tmp_path / "odd.png")
-    result = runner.invoke(app, ["translate", str(tmp_path / "tiny"), str(tmp_path / "odd.png"),
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (50, 37), (200, 30, 30)).save(tmp_path / "in" / "odd.png")
+    result = runner.invoke(app, ["translate", str(tmp_path / "tiny"),
+                                 str(tmp_path / "in" / "odd.png"),
                                  "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
     assert Image.open(tmp_path / "out" / "odd.png").size == (50, 37)
