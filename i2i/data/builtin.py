@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from i2i import hookimpl
-from i2i.data import toy
+from i2i.data import toy, toy_paired
 
 
 @dataclass(frozen=True)
@@ -37,5 +37,14 @@ def register_datasets() -> dict:
             # Tiny images need no full-size network: 4x fewer FLOPs keeps CPU runs short.
             defaults={"generator": {"params": {"ngf": 32, "n_blocks": 6}},
                       "discriminator": {"params": {"ndf": 32}}},
+        ),
+        "toy_paired": BuiltinSource(
+            "toy_paired",
+            "synthetic shape outlines; B = the shapes filled (paired; exact ground truth)",
+            "paired",
+            toy_paired.materialise,
+            # A 5-level U-Net covers 32 px images; small widths keep CPU runs short.
+            defaults={"generator": {"name": "unet", "params": {"ngf": 16, "num_downs": 5}},
+                      "discriminator": {"params": {"ndf": 16}}},
         ),
     }

@@ -52,8 +52,19 @@ def detect_layout(root: Path, paired: bool) -> str:
 def build_dataset(cfg: DataConfig, split: str, paired: bool, train: bool = True):
     root = resolve_root(cfg.root, cfg.crop_size)
     layout = cfg.layout if cfg.layout != "auto" else detect_layout(root, paired)
+    if layout == "unaligned" and paired:
+        raise DataError("this method needs paired data; use data.layout=aligned (train/ with "
+                        "A|B images) or data.layout=folders (trainA/ trainB/ matched by name)")
     if layout == "unaligned":
         from i2i.data.unaligned import UnalignedImageFolder
 
         return UnalignedImageFolder(root, cfg, split, train)
+    if layout == "aligned":
+        from i2i.data.aligned import AlignedImageFolder
+
+        return AlignedImageFolder(root, cfg, split, train)
+    if layout == "folders":
+        from i2i.data.paired_folders import PairedImageFolders
+
+        return PairedImageFolders(root, cfg, split, train)
     raise DataError(f"data layout '{layout}' is not supported by this method")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from i2i import hookimpl
 from i2i.methods.cyclegan import CycleGAN
+from i2i.methods.pix2pix import Pix2Pix
 
 
 @hookimpl
 def register_methods() -> dict:
-    return {"cyclegan": CycleGAN}
+    return {"cyclegan": CycleGAN, "pix2pix": Pix2Pix}

@@ -17,6 +17,7 @@ from i2i.losses.reconstruction import total_variation
 from i2i.methods.base import Method
 from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
+from i2i.nets.discriminators.patchgan import check_fits
 
 
 class CycleGAN(Method):
@@ -38,6 +39,7 @@ class CycleGAN(Method):
         if self.use_gan:
             self.nets["D_A"] = self.build_discriminator(cfg.discriminator, d.output_nc)
             self.nets["D_B"] = self.build_discriminator(cfg.discriminator, d.input_nc)
+            check_fits(self.nets["D_A"], d.crop_size)  # a vanishing patch map fails now
             self.optimizers["D"] = self.make_adam(self.nets["D_A"], self.nets["D_B"])
         self.optimizers["G"] = self.make_adam(self.nets["G_A"], self.nets["G_B"])
         self.pool_a = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 1)
@@ -79,10 +81,13 @@ class CycleGAN(Method):
             if need_bwd_cycle:
                 logs["cycle_B"] = self.cycle(g_a(fake_a), real_b) * lam_b
                 total = total + logs["cycle_B"]
-            if lam_idt > 0:
+            # Identity terms scale with lambda too: with lambda 0 (GAN alone) they are off.
+            if lam_idt > 0 and lam_b > 0:
                 logs["idt_A"] = self.cycle(g_a(real_b), real_b) * lam_b * lam_idt
+                total = total + logs["idt_A"]
+            if lam_idt > 0 and lam_a > 0:
                 logs["idt_B"] = self.cycle(g_b(real_a), real_a) * lam_a * lam_idt
-                total = total + logs["idt_A"] + logs["idt_B"]
+                total = total + logs["idt_B"]
             if loss_cfg.tv_weight > 0:
                 tv = total_variation(fake_b) + total_variation(fake_a)
                 logs["tv"] = loss_cfg.tv_weight * tv

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from i2i import hookimpl
-from i2i.nets.discriminators.patchgan import patchgan
+from i2i.nets.discriminators.patchgan import imagegan, patchgan, pixelgan
 from i2i.nets.generators.resnet import resnet, resnet_6blocks, resnet_9blocks
+from i2i.nets.generators.unet import encoder_decoder, unet, unet_128, unet_256
 
 
 @hookimpl
 def register_generators() -> dict:
-    return {"resnet": resnet, "resnet_9blocks": resnet_9blocks, "resnet_6blocks": resnet_6blocks}
+    return {"resnet": resnet, "resnet_9blocks": resnet_9blocks, "resnet_6blocks": resnet_6blocks,
+            "unet": unet, "unet_256": unet_256, "unet_128": unet_128,
+            "encoder_decoder": encoder_decoder}
 
 
 @hookimpl
 def register_discriminators() -> dict:
-    return {"patchgan": patchgan, "basic": patchgan}
+    return {"patchgan": patchgan, "basic": patchgan, "pixel": pixelgan, "imagegan": imagegan}

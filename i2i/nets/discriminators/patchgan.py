@@ -1,11 +1,23 @@
-"""PatchGAN discriminator (Isola et al. 2017): a fully convolutional net whose every output
-judges one N x N patch of the input. ``n_layers=3`` gives the 70x70 PatchGAN."""
+"""PatchGAN discriminators (Isola et al. 2017): fully convolutional nets whose every output
+judges one N x N patch of the input.
+
+The receptive field N is the knob the pix2pix paper compares: ``receptive_field`` 1
+(PixelGAN: 1x1 convolutions), 16, 34, 70 (the default), 142 or 286 (``n_layers`` 1-5 of
+4x4 convolutions), or ``"image"`` (ImageGAN: one verdict for the whole image). A field the
+network cannot realise at the training size (its feature map would vanish) is caught by
+:func:`check_fits` before training starts.
+"""
 
 from __future__ import annotations
 
 from torch import nn
 
+from i2i.errors import ConfigError
 from i2i.nets.blocks import conv_bias, norm_layer
+
+#: receptive field in px -> n_layers of the N-layer PatchGAN (1 is the 1x1 PixelGAN)
+FIELD_TO_LAYERS = {16: 1, 34: 2, 70: 3, 142: 4, 286: 5}
+FIELDS = ("1", *map(str, FIELD_TO_LAYERS), "image")
 
 
 class PatchDiscriminator(nn.Module):
@@ -28,7 +40,107 @@ class PatchDiscriminator(nn.Module):
         return self.model(x)
 
 
-def patchgan(input_nc: int, ndf: int = 64, n_layers: int = 3,
-             norm: str = "instance") -> PatchDiscriminator:
-    """Factory registered as ``patchgan`` (alias ``basic``: the 70x70 PatchGAN)."""
-    return PatchDiscriminator(input_nc, ndf, n_layers, norm)
+class PixelDiscriminator(nn.Module):
+    """1x1 PatchGAN ("PixelGAN"): judges each pixel's colour alone."""
+
+    def __init__(self, input_nc: int, ndf: int = 64, norm: str = "instance"):
+        super().__init__()
+        make_norm, bias = norm_layer(norm), conv_bias(norm)
+        self.net = nn.Sequential(
+            nn.Conv2d(input_nc, ndf, 1), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, 1, bias=bias), make_norm(ndf * 2), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 2, 1, 1, bias=bias),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class ImageDiscriminator(nn.Module):
+    """ImageGAN: the N-layer body, then an adaptive pool to 4x4 and a 4x4 convolution, so
+    the single output depends on every input pixel at any image size."""
+
+    def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 3, norm: str = "instance"):
+        super().__init__()
+        body = PatchDiscriminator(input_nc, ndf, n_layers, norm).model
+        width = body[-1].in_channels
+        self.model = nn.Sequential(*list(body)[:-1], nn.AdaptiveAvgPool2d(4),
+                                   nn.Conv2d(width, 1, 4))
+
+    def forward(self, x):
+        return self.model(x)
+
+
+def patchgan(input_nc: int, ndf: int = 64, n_layers: int = 3, norm: str = "instance",
+             receptive_field: int | str | None = None) -> nn.Module:
+    """Factory registered as ``patchgan`` (alias ``basic``). ``receptive_field`` (1, 16, 34,
+    70, 142, 286 or "image"), when given, chooses the architecture instead of ``n_layers``."""
+    if receptive_field is None:
+        return PatchDiscriminator(input_nc, ndf, n_layers, norm)
+    key = str(receptive_field).strip().lower()
+    if key not in FIELDS:
+        raise ConfigError(f"discriminator receptive_field is {receptive_field!r}; choose one "
+                          f"of: {', '.join(FIELDS)}")
+    if key == "1":
+        return PixelDiscriminator(input_nc, ndf, norm)
+    if key == "image":
+        return ImageDiscriminator(input_nc, ndf, n_layers, norm)
+    return PatchDiscriminator(input_nc, ndf, FIELD_TO_LAYERS[int(key)], norm)
+
+
+def pixelgan(input_nc: int, ndf: int = 64, norm: str = "instance") -> nn.Module:
+    """Factory registered as ``pixel``: the 1x1 PixelGAN."""
+    return PixelDiscriminator(input_nc, ndf, norm)
+
+
+def imagegan(input_nc: int, ndf: int = 64, n_layers: int = 3,
+             norm: str = "instance") -> nn.Module:
+    """Factory registered as ``imagegan``: one verdict per image."""
+    return ImageDiscriminator(input_nc, ndf, n_layers, norm)
+
+
+# ----------------------------------------------------------------------------- geometry
+
+
+def _convs(net: nn.Module) -> list[nn.Module]:
+    return [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.AdaptiveAvgPool2d))]
+
+
+def receptive_field(net: nn.Module) -> int | None:
+    """The receptive field (px) of one output of a sequential conv net; None when it covers
+    the whole image (an adaptive pool mixes every position)."""
+    field = 1
+    for layer in reversed(_convs(net)):
+        if isinstance(layer, nn.AdaptiveAvgPool2d):
+            return None
+        field = (field - 1) * layer.stride[0] + layer.kernel_size[0]
+    return field
+
+
+def output_size(net: nn.Module, size: int) -> int:
+    """Side of the output map for a ``size`` px square input (<= 0: the map vanishes)."""
+    for layer in _convs(net):
+        if size <= 0:
+            return size
+        if isinstance(layer, nn.AdaptiveAvgPool2d):
+            size = layer.output_size if isinstance(layer.output_size, int) else 4
+            continue
+        k, s, p = layer.kernel_size[0], layer.stride[0], layer.padding[0]
+        size = (size + 2 * p - k) // s + 1
+    return size
+
+
+def check_fits(net: nn.Module, size: int, where: str = "discriminator") -> None:
+    """ConfigError when ``net`` cannot judge ``size`` px images (its feature map vanishes).
+
+    Only for the nets of this file, whose layers run in sequence; others are not checked.
+    """
+    if not isinstance(net, (PatchDiscriminator, PixelDiscriminator, ImageDiscriminator)):
+        return
+    if output_size(net, size) >= 1:
+        return
+    need = next(n for n in range(size, 1 << 16) if output_size(net, n) >= 1)
+    field = receptive_field(net)
+    raise ConfigError(f"the {where} (receptive field {field}) needs images of at least {need} "
+                      f"px, but data.crop_size is {size}; choose a smaller "
+                      f"{where}.params.receptive_field or a larger --size")

@@ -1,0 +1,96 @@
+"""Paired data as side-by-side images: ``train/ val/ test/`` each holding A|B images.
+
+Every image is cut in half (A left, B right); the width must be twice the height. Both
+halves get the same random crop and flip (one :class:`Augment` per item), so the pair stays
+aligned. ``data.direction=BtoA`` swaps the halves. Sizes are checked from image headers when
+the dataset is built, so a bad file stops the run before its first step, not in the middle.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from PIL import Image
+from torch.utils.data import Dataset
+
+from i2i.config import DataConfig
+from i2i.data.transforms import Augment, preprocess
+from i2i.errors import DataError
+from i2i.images import list_images, load_rgb, pil_to_tensor
+
+LAYOUT_HINT = "expected train/ (and test/ or val/) holding A|B side-by-side images"
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the file header, or a one-line error when unreadable."""
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except (OSError, ValueError, SyntaxError) as err:
+        raise DataError(f"cannot read image {path}: {err}") from err
+
+
+def split_folder(root: Path, split: str) -> Path:
+    """The folder of a split; the test split falls back to ``val/`` (facades has both)."""
+    candidates = [split] + (["val"] if split == "test" else [])
+    for name in candidates:
+        if (root / name).is_dir():
+            return root / name
+    raise DataError(f"missing folder {root / split}; {LAYOUT_HINT}")
+
+
+def paired_item(img_a: Image.Image, img_b: Image.Image, cfg: DataConfig, train: bool,
+                seed: int, path_a: Path, path_b: Path) -> dict:
+    """One item from two aligned halves: the same crop and flip for both, then tensors."""
+    if cfg.direction == "BtoA":
+        img_a, img_b, path_a, path_b = img_b, img_a, path_b, path_a
+    aug = Augment.draw(random.Random(seed), cfg.flip) if train else None
+    return {
+        "A": pil_to_tensor(preprocess(img_a, cfg, aug)),
+        "B": pil_to_tensor(preprocess(img_b, cfg, aug)),
+        "A_path": str(path_a),
+        "B_path": str(path_b),
+    }
+
+
+def channels(cfg: DataConfig) -> tuple[int, int]:
+    """Channels to load for the stored A and B halves (input/output follow the direction)."""
+    if cfg.direction == "BtoA":
+        return cfg.output_nc, cfg.input_nc
+    return cfg.input_nc, cfg.output_nc
+
+
+class AlignedImageFolder(Dataset):
+    """Items ``{"A", "B", "A_path", "B_path"}`` cut from side-by-side A|B images."""
+
+    def __init__(self, root: Path, cfg: DataConfig, split: str = "train", train: bool = True):
+        self.cfg, self.train = cfg, train
+        folder = split_folder(root, split)
+        self.paths = list_images(folder)[: cfg.max_dataset_size or None]
+        if not self.paths:
+            raise DataError(f"no images in {folder}; {LAYOUT_HINT}")
+        for path in self.paths:
+            w, h = image_size(path)
+            if w != 2 * h:
+                raise DataError(
+                    f"{path} is {w}x{h}, but an aligned A|B image must be twice as wide as "
+                    "high; use trainA/ trainB/ folders or `i2i prepare --pair` for such data"
+                )
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, key):
+        index, seed = key if isinstance(key, tuple) else (key, key)
+        path = self.paths[index % len(self.paths)]
+        nc_a, nc_b = channels(self.cfg)
+        whole = load_rgb(path, 3)
+        w, h = whole.size
+        img_a = _mode(whole.crop((0, 0, w // 2, h)), nc_a)
+        img_b = _mode(whole.crop((w // 2, 0, w, h)), nc_b)
+        return paired_item(img_a, img_b, self.cfg, self.train, seed, path, path)
+
+
+def _mode(img: Image.Image, nc: int) -> Image.Image:
+    return img.convert("L") if nc == 1 else img
