@@ -27,6 +27,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.methods.builtin",
     "i2i.data.builtin",
     "i2i.weights",
+    "i2i.metrics.builtin",
 )
 
 REGISTRY_KINDS = (

@@ -16,6 +16,7 @@ from i2i.errors import I2IError
 # (module, function, command name): each module holds one subcommand.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("i2i.cli.plugins_cmd", "plugins", "plugins"),
+    ("i2i.cli.evaluate", "evaluate", "evaluate"),
 )
 
 
