@@ -30,10 +30,10 @@ class I2IGroup(TyperGroup):
             if _debug_enabled(ctx):
                 raise
             console.print(f"[bold red]error:[/] {err}", soft_wrap=True)
-            raise click.exceptions.Exit(err.exit_code) from None
+            raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:
             console.print("[bold red]interrupted[/]")
-            raise click.exceptions.Exit(130) from None
+            raise typer.Exit(130) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # keep the order of COMMANDS, not alphabetical

@@ -44,6 +44,7 @@ class LPIPS(nn.Module):
             for i in range(len(TAPS)))
         self.register_buffer("shift", torch.tensor(SHIFT).view(1, 3, 1, 1))
         self.register_buffer("scale", torch.tensor(SCALE).view(1, 3, 1, 1))
+        self.requires_grad_(False)  # a fixed metric; callers that need gradients re-enable
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         x, y = (x - self.shift) / self.scale, (y - self.shift) / self.scale

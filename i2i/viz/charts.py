@@ -69,7 +69,10 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], title: str = "",
         if errors and math.isfinite(errors[i]) and math.isfinite(value):
             cx = (x0 + x1) / 2
             draw.line((cx, y_px(value - errors[i]), cx, y_px(value + errors[i])), fill=TEXT)
-        text_y = y_px(value) - 14 if math.isfinite(value) else top
+        if not math.isfinite(value):
+            text_y = top
+        else:  # above a positive bar, below a negative one
+            text_y = y_px(value) - 14 if value >= 0 else y_px(value) + 2
         draw.text(((x0 + x1) / 2, text_y), _fmt(value), fill=TEXT, font=_font(11), anchor="mt")
         draw.text(((x0 + x1) / 2, bottom + 6), _shorten(label, slot), fill=TEXT,
                   font=_font(11), anchor="mt")
