@@ -155,3 +155,33 @@ def test_inception_score_without_the_class_head_says_so(tmp_path):
                        "--weights-dir", str(SHARED_WEIGHTS))
     assert code == 5
     assert "needs the 1008-class head" in output
+
+
+class TinyHeadedNet(torch.nn.Module):
+    """A stand-in with a 1008-class head, for the Inception Score path."""
+
+    has_head = True
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(192, 1008)
+        torch.nn.init.normal_(self.fc.weight, std=5.0, generator=torch.Generator().manual_seed(0))
+
+    def forward(self, x):
+        pool = torch.flatten(F.adaptive_avg_pool2d(x, 8), 1)
+        return pool, self.fc(pool)
+
+
+def test_inception_score_runs_with_a_headed_network(tmp_path, monkeypatch):
+    import i2i.metrics.networks as networks
+
+    net_file = tmp_path / "headed.bin"
+    net_file.write_bytes(b"h")
+    monkeypatch.setattr(networks, "load_inception",
+                        lambda weights_dir, device, need_head=False: (TinyHeadedNet(), net_file))
+    real, fake = images(tmp_path / "r", 4), images(tmp_path / "f", 12, seed=5)
+    code, output = run("-m", "is,fid", "--real", str(real), "--fake", str(fake),
+                       "--json", str(tmp_path / "o.json"))
+    assert code == 0, output
+    row = json.loads((tmp_path / "o.json").read_text())["rows"][0]
+    assert row["is"] >= 1.0 and "fid" in row

@@ -101,3 +101,17 @@ def test_preprocess_resizes_any_size_to_299(tmp_path):
     t = preprocess(tmp_path / "wide.png")
     assert t.shape == (3, 299, 299)
     assert torch.allclose(t[0], torch.ones(299, 299)) and torch.allclose(t[1], -torch.ones(1))
+
+
+def test_a_pytorch_fid_file_loads_with_its_class_head(torchscript, tmp_path):
+    from i2i.metrics.networks import _load_inception
+
+    ours = from_torchscript_state(torchscript.state_dict())
+    fc = torch.randn(1008, 2048)
+    path = tmp_path / "pt_inception-2015-12-05-6726825d.pth"
+    torch.save(_to_pytorch_fid(ours, fc), path)
+    net = _load_inception(str(path), "cpu")
+    assert net.has_head
+    state = net.state_dict()
+    assert torch.equal(state["fc.weight"], fc)
+    assert all(torch.equal(state[k], v) for k, v in ours.items())
