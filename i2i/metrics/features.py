@@ -78,9 +78,9 @@ def extract_features(
             if batch:
                 with torch.inference_mode():
                     p, lg = net(torch.stack(batch).to(device))
+                    if lg is not None:  # IS uses logits without the bias, as the original code
+                        logits.append((p @ net.fc.weight.T).double().cpu().numpy())
                 pools.append(p.double().cpu().numpy())
-                if lg is not None:  # IS uses logits without the bias, as the original code
-                    logits.append((p @ net.fc.weight.T).double().cpu().numpy())
             bar.update(task, advance=len(chunk))
     pool_arr = np.concatenate(pools) if pools else np.zeros((0, 2048))
     logit_arr = np.concatenate(logits) if logits else None
