@@ -26,6 +26,7 @@ class EvalResult:
     bad: list[tuple[str, str]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     lower_is_better: dict[str, bool] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)  # e.g. best/last checkpoint per run
 
 
 def metric_objects(names: tuple[str, ...] | list[str]) -> list[Metric]:

@@ -19,8 +19,6 @@ from i2i.metrics.evaluate import EvalResult
 from i2i.metrics.features import PROTOCOL
 from i2i.viz.charts import bar_chart, line_chart, stack_panels
 
-ID_COLUMNS = ("name", "n_real", "n_fake")
-
 
 def _cell(value) -> str:
     if isinstance(value, float):
@@ -37,14 +35,16 @@ def _plain(value):
 def table(result: EvalResult, title: str = "i2i evaluate") -> Table:
     """Rich table, one row per fake set, best value per column in bold green."""
     t = Table(title=title)
-    for col in ID_COLUMNS:
+    ids = [c for c in ("name", "epoch", "step") if any(c in r for r in result.rows)]
+    ids += ["n_real", "n_fake"]
+    for col in ids:
         t.add_column(col, justify="left" if col == "name" else "right")
     for col in result.columns:
         arrow = "↓" if result.lower_is_better.get(col, True) else "↑"
         t.add_column(col if col.endswith("_std") else f"{col} {arrow}", justify="right")
     best = _best(result)
     for row in result.rows:
-        cells = [_cell(row.get(c, "")) for c in ID_COLUMNS]
+        cells = [_cell(row.get(c, "")) for c in ids]
         for col in result.columns:
             text = _cell(row.get(col, ""))
             if len(result.rows) > 1 and row is best.get(col):
@@ -52,6 +52,17 @@ def table(result: EvalResult, title: str = "i2i evaluate") -> Table:
             cells.append(text)
         t.add_row(*cells)
     return t
+
+
+def summary_lines(result: EvalResult) -> list[str]:
+    """"run: best fid 41.2 (epoch_0150.pt), last 43.0 (epoch_0200.pt)" per run and metric."""
+    lines = []
+    for run, metrics in result.summary.items():
+        for col, s in metrics.items():
+            lines.append(f"{Path(run).name}: best {col} {_cell(s['best'])} "
+                         f"({s['best_checkpoint']}), last {_cell(s['last'])} "
+                         f"({s['last_checkpoint']})")
+    return lines
 
 
 def _best(result: EvalResult) -> dict:
@@ -70,6 +81,8 @@ def to_json(result: EvalResult) -> str:
     doc = {"protocol": PROTOCOL,
            "rows": [{k: _plain(v) for k, v in row.items()} for row in result.rows],
            "skipped": [{"file": f, "reason": why} for f, why in result.bad]}
+    if result.summary:
+        doc["summary"] = result.summary
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -98,9 +111,12 @@ def plot(result: EvalResult, dest: Path, x_key: str | None = None) -> None:
         values = [float(r.get(col, float("nan"))) for r in result.rows]
         arrow = "lower is better" if result.lower_is_better.get(col, True) else "higher is better"
         if x_key:
-            pts = [(float(r[x_key]), v)
-                   for r, v in zip(result.rows, values, strict=True) if x_key in r]
-            panels.append(line_chart({col: pts}, title=f"{col} ({arrow})", x_label=x_key))
+            series: dict[str, list[tuple[float, float]]] = {}
+            for r, v in zip(result.rows, values, strict=True):
+                if x_key in r:
+                    label = Path(str(r.get("run", col))).name
+                    series.setdefault(label, []).append((float(r[x_key]), v))
+            panels.append(line_chart(series, title=f"{col} ({arrow})", x_label=x_key))
         else:
             std = [float(r.get(f"{col}_std", 0.0)) for r in result.rows]
             panels.append(bar_chart([str(r["name"]) for r in result.rows], values,
