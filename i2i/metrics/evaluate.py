@@ -44,8 +44,13 @@ def metric_objects(names: tuple[str, ...] | list[str]) -> list[Metric]:
 
 
 def evaluate_folders(real: Path, fakes: list[Path], options: EvalOptions,
-                     names: list[str] | None = None) -> EvalResult:
-    """Score every folder in ``fakes`` against ``real`` with ``options.metrics``."""
+                     names: list[str] | None = None, warned: set[str] | None = None
+                     ) -> EvalResult:
+    """Score every folder in ``fakes`` against ``real`` with ``options.metrics``.
+
+    ``warned``: warnings already shown (shared by callers that score in several calls).
+    """
+    warned = set() if warned is None else warned
     metrics = metric_objects(options.metrics)
     device = resolve_device(options.device)
     real_set = ImageSet.from_folder(real, "--real", cacheable=True)
@@ -55,7 +60,7 @@ def evaluate_folders(real: Path, fakes: list[Path], options: EvalOptions,
                                          for c in m.columns})
     bad: dict[str, str] = {}
     for i, fake_set in enumerate(fake_sets):
-        job = EvalJob(real_set, fake_set, options, device)
+        job = EvalJob(real_set, fake_set, options, device, warned)
         row: dict = {"name": names[i] if names else fake_set.root.name,
                      "fake": str(fake_set.root), "real": str(real_set.root),
                      "n_real": len(real_set.files), "n_fake": len(fake_set.files)}

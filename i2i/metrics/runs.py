@@ -61,12 +61,13 @@ def checkpoint_position(path: Path) -> dict:
 
 
 def score_method(method, cfg, options: EvalOptions, direction: str = "AtoB",
-                 label: str = "") -> EvalResult:
+                 label: str = "", warned: set[str] | None = None) -> EvalResult:
     """Translate the test split with an in-memory method and score it (used in training)."""
     source, target = test_folders(cfg, direction)
     with tempfile.TemporaryDirectory(prefix="i2i-eval-") as tmp:
         translate_split(method, source, Path(tmp), direction)
-        return evaluate_folders(target, [Path(tmp)], options, names=[label or direction])
+        return evaluate_folders(target, [Path(tmp)], options, names=[label or direction],
+                                warned=warned)
 
 
 def evaluate_runs(runs: list[Path], options: EvalOptions, direction: str = "AtoB",
@@ -81,6 +82,7 @@ def evaluate_runs(runs: list[Path], options: EvalOptions, direction: str = "AtoB
     device = resolve_device(options.device)
     options = replace(options, device=str(device))
     merged = EvalResult()
+    warned: set[str] = set()  # each warning once for all runs and checkpoints
     for run in runs:
         run = Path(run)
         if all_checkpoints:
@@ -92,7 +94,7 @@ def evaluate_runs(runs: list[Path], options: EvalOptions, direction: str = "AtoB
         for name in ckpts:
             method, cfg, path = load_for_inference(run, name, device)
             label = f"{run.name}:{path.stem}" if all_checkpoints else run.name
-            result = score_method(method, cfg, options, direction, label)
+            result = score_method(method, cfg, options, direction, label, warned)
             for row in result.rows:
                 row.update({"run": str(run), "checkpoint": path.name, "direction": direction,
                             **checkpoint_position(path)})

@@ -91,8 +91,14 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], title: str = ""
     if not points:
         draw.text((left + 8, top + 8), "no data", fill=MUTED, font=_font(12))
         return img
-    x_lo, x_hi = _nice_range([p[0] for p in points], include_zero=False)
+    xs = sorted({p[0] for p in points})
+    x_lo, x_hi = (xs[0], xs[-1]) if xs[-1] > xs[0] else (xs[0] - 1, xs[0] + 1)
+    pad_x = (x_hi - x_lo) * 0.04
+    x_lo, x_hi = x_lo - pad_x, x_hi + pad_x
     y_lo, y_hi = _nice_range([p[1] for p in points], include_zero=False)
+    # ticks at the data's own x values (epochs) when few, else five even ones
+    x_ticks = xs if len(xs) <= 8 else [xs[0] + f * (xs[-1] - xs[0]) for f in
+                                       (0, 0.25, 0.5, 0.75, 1)]
 
     def px(x: float, y: float) -> tuple[float, float]:
         return (left + (x - x_lo) / (x_hi - x_lo) * (right - left),
@@ -102,7 +108,7 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], title: str = ""
         y = y_lo + frac * (y_hi - y_lo)
         draw.line((left, px(x_lo, y)[1], right, px(x_lo, y)[1]), fill=GRID)
         draw.text((4, px(x_lo, y)[1] - 6), _fmt(y), fill=MUTED, font=_font(10))
-        x = x_lo + frac * (x_hi - x_lo)
+    for x in x_ticks:
         draw.text((px(x, y_lo)[0], bottom + 4), _fmt(x), fill=MUTED, font=_font(10),
                   anchor="mt")
     draw.rectangle((left, top, right, bottom), outline=AXIS)
