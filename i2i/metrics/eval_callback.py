@@ -33,6 +33,7 @@ class EvalCallback(Callback):
         self.every = every
         self.options = options or EvalOptions(metrics=("fid", "kid"))
         self.direction = direction
+        self.warned: set[str] = set()  # small-set warnings once per training, not per epoch
 
     def on_start(self, ctx) -> None:
         if ctx.metrics:  # already known (the loop kept them)
@@ -66,7 +67,7 @@ class EvalCallback(Callback):
         options = replace(self.options, device=str(method.device))
         method.inference_mode()
         try:
-            result = score_method(method, ctx.cfg, options, self.direction)
+            result = score_method(method, ctx.cfg, options, self.direction, warned=self.warned)
         finally:
             method.train_mode()
         values = {k: v for k, v in result.rows[0].items() if k in result.columns}
