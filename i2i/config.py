@@ -80,7 +80,7 @@ class OptimConfig:
     lr: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
-    fused: str = _choices("auto", "on", "off", default="auto")
+    fused: bool | None = None  # None: fused Adam where the device supports it
 
 
 @dataclass

@@ -26,6 +26,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.losses.builtin",
     "i2i.methods.builtin",
     "i2i.data.builtin",
+    "i2i.data.catalog",
     "i2i.weights",
     "i2i.metrics.builtin",
 )

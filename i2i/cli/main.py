@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -15,7 +14,11 @@ from i2i.errors import I2IError
 
 # (module, function, command name): each module holds one subcommand.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("i2i.cli.train", "train", "train"),
+    ("i2i.cli.translate", "translate", "translate"),
     ("i2i.cli.plugins_cmd", "plugins", "plugins"),
+    ("i2i.cli.download", "download", "download"),
+    ("i2i.cli.prepare", "prepare", "prepare"),
     ("i2i.cli.evaluate", "evaluate", "evaluate"),
 )
 
@@ -23,7 +26,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 class I2IGroup(TyperGroup):
     """Turns ``I2IError`` into one red line and its exit code (traceback with --debug)."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except I2IError as err:
@@ -35,11 +38,11 @@ class I2IGroup(TyperGroup):
             console.print("[bold red]interrupted[/]")
             raise typer.Exit(130) from None
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(self.commands)  # keep the order of COMMANDS, not alphabetical
 
 
-def _debug_enabled(ctx: click.Context) -> bool:
+def _debug_enabled(ctx: typer.Context) -> bool:
     root = ctx.find_root()
     return bool((root.obj or {}).get("debug")) or os.environ.get("I2I_DEBUG") == "1"
 

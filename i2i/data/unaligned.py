@@ -9,9 +9,10 @@ from torch.utils.data import Dataset
 
 from i2i.config import DataConfig
 from i2i.console import warn
+from i2i.data import npz
 from i2i.data.transforms import Augment, preprocess
 from i2i.errors import DataError
-from i2i.images import list_images, load_rgb, pil_to_tensor
+from i2i.images import pil_to_tensor
 
 LAYOUT_HINT = "expected trainA/ trainB/ testA/ testB holding jpg/png/webp/bmp images"
 
@@ -21,7 +22,7 @@ def image_folder(root: Path, name: str, limit: int | None = None) -> list[Path]:
     folder = root / name
     if not folder.is_dir():
         raise DataError(f"missing folder {folder}; {LAYOUT_HINT}")
-    paths = list_images(folder)
+    paths = npz.list_items(folder)  # image files, or (shard, index) items of npz shards
     if not paths:
         raise DataError(f"no images in {folder}; {LAYOUT_HINT}")
     return paths[:limit] if limit else paths
@@ -32,6 +33,7 @@ class SkipBadImages:
     so one bad file among thousands does not stop training."""
 
     bad: set
+    npz_cache: npz.NpzShardCache
 
     def load_or_next(self, paths: list[Path], index: int, channels: int):
         for step in range(len(paths)):
@@ -39,7 +41,7 @@ class SkipBadImages:
             if path in self.bad:
                 continue
             try:
-                return path, load_rgb(path, channels)
+                return path, npz.load_item(path, self.npz_cache, channels)
             except DataError as err:
                 self.bad.add(path)
                 warn(f"{err}; skipping it")
@@ -51,6 +53,7 @@ class UnalignedImageFolder(SkipBadImages, Dataset):
 
     def __init__(self, root: Path, cfg: DataConfig, split: str = "train", train: bool = True):
         self.cfg, self.train, self.bad = cfg, train, set()
+        self.npz_cache = npz.NpzShardCache()
         self.paths_a = image_folder(root, f"{split}A", cfg.max_dataset_size)
         self.paths_b = image_folder(root, f"{split}B", cfg.max_dataset_size)
         if cfg.direction == "BtoA":
@@ -71,6 +74,6 @@ class UnalignedImageFolder(SkipBadImages, Dataset):
         return {
             "A": pil_to_tensor(preprocess(img_a, self.cfg, aug_a)),
             "B": pil_to_tensor(preprocess(img_b, self.cfg, aug_b)),
-            "A_path": str(path_a),
-            "B_path": str(path_b),
+            "A_path": npz.item_name(path_a),
+            "B_path": npz.item_name(path_b),
         }

@@ -72,11 +72,11 @@ class Method:
         params = [p for net in nets for p in net.parameters()]
         o = self.cfg.optim
         kwargs = {"lr": o.lr, "betas": (o.beta1, o.beta2)}
-        if o.fused != "off":
+        if o.fused is not False:
             try:
                 return torch.optim.Adam(params, fused=True, **kwargs)
             except (RuntimeError, TypeError, ValueError):
-                if o.fused == "on":
+                if o.fused:
                     raise
         return torch.optim.Adam(params, **kwargs)
 
@@ -107,6 +107,10 @@ class Method:
         """Put nets in the mode used for translation (eval by default)."""
         for net in self.nets.values():
             net.eval()
+
+    def train_mode(self) -> None:
+        for net in self.nets.values():
+            net.train()
 
     def extra_state(self) -> dict:
         """State beyond nets and optimisers that resume needs (image pools, ...)."""

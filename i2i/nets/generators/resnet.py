@@ -45,7 +45,7 @@ class ResnetGenerator(nn.Module):
                        make_norm(out_ch), nn.ReLU(True)]
         layers += [*padded_conv(ngf, output_nc, 7, padding, True), nn.Tanh()]
         self.model = nn.Sequential(*layers)
-        self.downsampling = 2**n_downsampling
+        self.size_multiple = 2**n_downsampling  # input sides must be multiples of this
 
     def forward(self, x):
         return self.model(x)

@@ -1,0 +1,1 @@
+complete --command i2i --no-files --arguments "(env _I2I_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) i2i)" --condition "env _I2I_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) i2i"

@@ -1,0 +1,147 @@
+"""``i2i train``: build the run config from the options and call ``training.loop.train``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from i2i.console import console
+
+
+def train(
+    method: str = typer.Argument(None, help="Training method, e.g. cyclegan (see i2i plugins)."),
+    data: str = typer.Option(None, "--data", "-d",
+                             help="Dataset folder (trainA/ trainB/ testA/ testB) or builtin:toy."),
+    size: int = typer.Option(None, "--size", help="Crop size in px (load size scales with it)."),
+    epochs: int = typer.Option(None, "--epochs",
+                               help="Total epochs: half at constant lr, half decaying."),
+    batch_size: int = typer.Option(None, "--batch-size", "-b", help="Images per batch."),
+    name: str = typer.Option(None, "--name", "-n", help="Run name: the folder under --out-dir."),
+    out_dir: str = typer.Option(None, "--out-dir", help="Where run folders go (default runs/)."),
+    config: str = typer.Option(None, "--config", "-c", help="YAML config file."),
+    preset: str = typer.Option(None, "--preset", help="A preset from i2i/configs."),
+    set_: list[str] = typer.Option(None, "--set", "-s", help="Override: key.path=value."),
+    gpus: int = typer.Option(None, "--gpus",
+                             help="Processes/GPUs on this machine (N>1 launches torchrun)."),
+    device: str = typer.Option(None, "--device", help="auto, cpu, cuda, cuda:N or mps."),
+    precision: str = typer.Option(None, "--precision", help="fp32, bf16 or fp16 (CUDA)."),
+    channels_last: bool = typer.Option(None, "--channels-last/--no-channels-last",
+                                       help="channels_last memory format on CUDA."),
+    seed: int = typer.Option(None, "--seed", help="Random seed."),
+    workers: int = typer.Option(None, "--workers", help="DataLoader worker processes."),
+    max_steps: int = typer.Option(None, "--max-steps", help="Stop (and save) after N steps."),
+    resume: Path = typer.Option(None, "--resume", help="Continue this run folder exactly."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    inherit_run: bool = typer.Option(False, "--inherit-run", hidden=True),
+) -> None:
+    """Train a translation model; everything lands in runs/NAME/.
+
+    Examples:
+
+        i2i train cyclegan --data ./horse2zebra --gpus 1
+
+        i2i train cyclegan --data builtin:toy --size 64 --epochs 3
+
+        i2i train cyclegan --data ./maps --set loss.cycle=l2 --set generator.params.n_blocks=6
+
+        i2i train --resume runs/horse2zebra
+    """
+    from i2i.data.datasets import resolve_root
+    from i2i.runs import load_run_config, prepare_run_dir, resolve_train_config
+    from i2i.training.distributed import launch_local, under_torchrun
+    from i2i.training.loop import train as run_training
+
+    layer = _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
+                       channels_last, seed, workers, max_steps)
+    if resume is not None:
+        cfg = load_run_config(resume, layer, set_ or [])
+        run_dir = resume
+    else:
+        cfg = resolve_train_config(method, preset, config, layer, set_ or [])
+        run_dir = Path(cfg.out_dir) / cfg.name if inherit_run and cfg.name else None
+        if run_dir is None:
+            run_dir = prepare_run_dir(cfg, overwrite)
+    _check_method_options(cfg)
+    resolve_root(cfg.data.root, cfg.data.crop_size)  # a missing folder fails before any work
+    if cfg.train.gpus > 1 and not under_torchrun():
+        _launch(cfg, run_dir, resume is not None, cfg.train.gpus, quiet, launch_local)
+        return
+    console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
+    ctx = run_training(cfg, run_dir, resume=resume is not None, show_progress=not quiet)
+    c = ctx.counters
+    console.print(f"[green]done[/]: {c.global_step} steps, {c.epoch} epochs; "
+                  f"open {run_dir / 'index.html'}")
+
+
+def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
+               channels_last, seed, workers, max_steps) -> dict:
+    """Command-line options as a config layer (only the ones given)."""
+    layer: dict = {"data": {}, "train": {}, "schedule": {}}
+    if data is not None:
+        layer["data"]["root"] = data
+    if size is not None:
+        layer["data"]["crop_size"] = size
+        layer["data"]["load_size"] = size * 286 // 256
+    if batch_size is not None:
+        layer["data"]["batch_size"] = batch_size
+    if workers is not None:
+        layer["data"]["num_workers"] = workers
+    if epochs is not None:
+        from i2i.errors import ConfigError
+
+        if epochs < 1:
+            raise ConfigError(f"--epochs must be at least 1, got {epochs}")
+        layer["schedule"].update(n_epochs=epochs - epochs // 2, n_epochs_decay=epochs // 2)
+    for key, value in (("gpus", gpus), ("device", device), ("precision", precision),
+                       ("channels_last", channels_last), ("seed", seed),
+                       ("max_steps", max_steps)):
+        if value is not None:
+            layer["train"][key] = value
+    if name is not None:
+        layer["name"] = name
+    if out_dir is not None:
+        layer["out_dir"] = out_dir
+    return {k: v for k, v in layer.items() if v != {}}
+
+
+def _check_method_options(cfg) -> None:
+    from i2i.errors import ConfigError
+
+    d = cfg.data
+    if d.batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {d.batch_size}")
+    if d.crop_size < 16:
+        raise ConfigError(f"--size must be at least 16 px, got {d.crop_size}")
+    if d.preprocess == "resize_and_crop" and d.load_size < d.crop_size:
+        raise ConfigError(f"data.load_size ({d.load_size}) is smaller than data.crop_size "
+                          f"({d.crop_size}); raise load_size or lower --size")
+
+
+def _launch(cfg, run_dir: Path, resume: bool, nproc: int, quiet: bool, launch_local) -> None:
+    """Re-run this training under torchrun with ``nproc`` processes."""
+    import torch
+
+    from i2i.config import to_yaml
+    from i2i.errors import ConfigError, I2IError
+    from i2i.images import write_bytes_atomic
+
+    if cfg.train.device != "cpu" and torch.cuda.device_count() < nproc:
+        raise ConfigError(f"--gpus {nproc} asked for, but {torch.cuda.device_count()} CUDA "
+                          "GPU(s) are visible; use --device cpu for CPU processes")
+    if resume:
+        argv = ["train", "--resume", str(run_dir)]
+    else:
+        cfg.name = run_dir.name
+        cfg.out_dir = str(run_dir.parent)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(to_yaml(cfg).encode(), run_dir / "config.yaml")
+        argv = ["train", "--config", str(run_dir / "config.yaml"), "--inherit-run"]
+    argv += ["--quiet"] if quiet else []
+    console.print(f"[bold]i2i train[/]: launching {nproc} processes with torchrun")
+    code = launch_local(nproc, argv)
+    if code != 0:
+        err = I2IError(f"distributed training exited with code {code}; see the output above")
+        err.exit_code = code if 0 < code < 256 else 1
+        raise err

@@ -1,0 +1,366 @@
+"""``i2i prepare``: turn folders of arbitrary images into a training layout.
+
+Three jobs share one runner:
+
+- :func:`prepare_unaligned`: one or two folders -> ``trainA/ testA/ (trainB/ testB/)``,
+  resized, cropped, split by a seeded fraction, duplicates (same bytes), tiny, corrupt and
+  (on request) grayscale images dropped; as image files or ``.npz`` shards (see
+  ``i2i.data.npz``).
+- :func:`prepare_pairs`: folders A and B matched by file name -> ``train/ test/`` of
+  side-by-side A|B images (the pix2pix layout).
+- :func:`split_pairs`: side-by-side images -> ``<split>A/ <split>B/``.
+
+Work runs in a process pool; outputs are written atomically, and a rerun skips every
+output already there (the options are stamped in the output folder so a rerun with other
+options is refused). The report (counts per split, every dropped file with its reason) is
+returned and written to ``OUT/prepare_report.json``. To add a job: build its
+:class:`~i2i.data.prepare_ops.Task` lists per split and hand them to ``_run``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from dataclasses import asdict, dataclass, field
+from itertools import repeat
+from pathlib import Path
+
+from i2i.data import npz
+from i2i.data.prepare_ops import CROP_MODES, RESIZE_MODES, ImageOps, Task, run_task
+from i2i.data.prepare_pool import ImageBar, worker_pool
+from i2i.errors import DataError
+from i2i.images import list_images, write_bytes_atomic
+
+REPORT_NAME = "prepare_report.json"
+STAMP_NAME = ".i2i-prepare.json"
+FORMATS = ("png", "jpg", "npz")
+SPLIT_NAMES = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class PrepareOptions:
+    size: int | None = 256
+    resize: str = "shorter"  # shorter side to size, exact size x size, or none
+    crop: str = "center"  # center, random or none (keep the aspect ratio)
+    test_fraction: float = 0.1
+    seed: int = 0
+    drop_grayscale: bool = False
+    min_side: int = 32
+    format: str = "png"
+    shard_size: int = 1000
+    workers: int = 1
+
+    def image_ops(self) -> ImageOps:
+        return ImageOps(self.size, self.resize, self.crop, self.min_side,
+                        self.drop_grayscale, self.seed)
+
+    def check(self) -> None:
+        if self.resize not in RESIZE_MODES:
+            raise DataError(f"--resize must be one of {', '.join(RESIZE_MODES)}")
+        if self.crop not in CROP_MODES:
+            raise DataError(f"--crop must be one of {', '.join(CROP_MODES)}")
+        if self.format not in FORMATS:
+            raise DataError(f"--format must be one of {', '.join(FORMATS)}")
+        if not 0.0 <= self.test_fraction < 1.0:
+            raise DataError("--test-fraction must be in [0, 1), e.g. 0.1")
+        if self.size is not None and self.size < 1:
+            raise DataError("--size must be a positive number of pixels")
+        if self.format == "npz" and not (self.size and (self.crop != "none"
+                                                        or self.resize == "exact")):
+            raise DataError("--format npz needs images of one size: give --size and keep a "
+                            "crop (or --resize exact)")
+
+
+@dataclass
+class PrepareReport:
+    out: Path
+    counts: dict[str, int] = field(default_factory=dict)  # images per output folder
+    already_done: int = 0
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+
+    @property
+    def unreadable(self) -> list[tuple[str, str]]:
+        return [d for d in self.dropped if d[1].startswith("unreadable")]
+
+    def to_dict(self) -> dict:
+        return {
+            "out": str(self.out),
+            "counts": self.counts,
+            "already_done": self.already_done,
+            "dropped": [{"file": f, "reason": r} for f, r in self.dropped],
+        }
+
+
+def prepare_unaligned(folders: list[Path], out: Path, opts: PrepareOptions,
+                      progress: bool = True) -> PrepareReport:
+    """One folder -> trainA/testA; two folders -> trainA/testA/trainB/testB."""
+    if not 1 <= len(folders) <= 2:
+        raise DataError("give one or two image folders (domain A, then domain B)")
+    opts.check()
+    listed = [_images_of(folder) for folder in folders]  # before anything is written
+    out = _start(out, folders, opts, "unaligned")
+    report = PrepareReport(out)
+    tasks: dict[str, list[Task]] = {}
+    for domain, folder, found in zip("AB", folders, listed, strict=False):
+        paths = _unique(found, report)
+        test = set(_split_indices(len(paths), opts.test_fraction, f"{opts.seed}:{domain}"))
+        splits = [f"{'test' if i in test else 'train'}{domain}" for i in range(len(paths))]
+        for split, task in zip(splits, _single_tasks(folder, paths, out, splits, opts),
+                               strict=True):
+            tasks.setdefault(split, []).append(task)
+    _run(tasks, out, opts, report, progress)
+    return _finish(report)
+
+
+def prepare_presplit(splits: dict[str, Path], out: Path, opts: PrepareOptions,
+                     progress: bool = True) -> PrepareReport:
+    """Folders already split (``{"trainA": dir, "testA": dir, ...}``) -> the same output
+    folders, resized and cleaned; ``test_fraction`` is not used."""
+    opts.check()
+    listed = {split: _images_of(folder) for split, folder in splits.items()}
+    out = _start(out, list(splits.values()), opts, "presplit")
+    report = PrepareReport(out)
+    tasks: dict[str, list[Task]] = {}
+    for split, folder in splits.items():
+        paths = _unique(listed[split], report)
+        tasks[split] = _single_tasks(folder, paths, out, [split] * len(paths), opts)
+    _run(tasks, out, opts, report, progress)
+    return _finish(report)
+
+
+def _single_tasks(folder: Path, paths: list[Path], out: Path, splits: list[str],
+                  opts: PrepareOptions) -> list[Task]:
+    """One task per image, written to ``out/<split>/<name>`` (npz tasks keep bare names)."""
+    write = opts.format != "npz"
+    names = _output_names(folder, paths, opts.format)
+    return [Task("single", (str(p),), (str(out / split / n) if write else n,), write)
+            for p, n, split in zip(paths, names, splits, strict=True)]
+
+
+def prepare_pairs(folder_a: Path, folder_b: Path, out: Path, opts: PrepareOptions,
+                  progress: bool = True) -> PrepareReport:
+    """Match A and B by file name (without extension) into side-by-side A|B images."""
+    opts.check()
+    if opts.format == "npz":
+        raise DataError("--pair writes image files; drop --format npz")
+    paths_a, paths_b = _images_of(folder_a), _images_of(folder_b)
+    out = _start(out, [folder_a, folder_b], opts, "pairs")
+    report = PrepareReport(out)
+    by_stem_b = {_stem(folder_b, p): p for p in paths_b}
+    pairs = []
+    for path in paths_a:
+        partner = by_stem_b.pop(_stem(folder_a, path), None)
+        if partner is None:
+            report.dropped.append((str(path), f"no file of the same name in {folder_b}"))
+        else:
+            pairs.append((path, partner))
+    report.dropped.extend((str(p), f"no file of the same name in {folder_a}")
+                          for p in by_stem_b.values())
+    if not pairs:
+        raise DataError(
+            f"no file names in {folder_a} match names in {folder_b} (e.g. "
+            f"'{paths_a[0].name}'); --pair matches files by name without extension"
+        )
+    test = set(_split_indices(len(pairs), opts.test_fraction, f"{opts.seed}:pairs"))
+    names = _output_names(folder_a, [a for a, _ in pairs], opts.format)
+    tasks: dict[str, list[Task]] = {}
+    for i, ((a, b), name) in enumerate(zip(pairs, names, strict=True)):
+        split = "test" if i in test else "train"
+        tasks.setdefault(split, []).append(
+            Task("pair", (str(a), str(b)), (str(out / split / name),), True))
+    _run(tasks, out, opts, report, progress)
+    return _finish(report)
+
+
+def split_pairs(folder: Path, out: Path, opts: PrepareOptions,
+                progress: bool = True) -> PrepareReport:
+    """Side-by-side A|B images -> ``<split>A/ <split>B/`` (``A/ B/`` without splits)."""
+    opts.check()
+    if opts.format == "npz":
+        raise DataError("--split-pairs writes image files; drop --format npz")
+    splits = [s for s in SPLIT_NAMES if (Path(folder) / s).is_dir()]
+    sources = [(s, Path(folder) / s) for s in splits] or [("", Path(folder))]
+    listed = [_images_of(src) for _, src in sources]
+    out = _start(out, [folder], opts, "split")
+    report = PrepareReport(out)
+    tasks: dict[str, list[Task]] = {}
+    for (split, src), paths in zip(sources, listed, strict=True):
+        for path, name in zip(paths, _output_names(src, paths, opts.format), strict=True):
+            dests = (str(out / f"{split}A" / name), str(out / f"{split}B" / name))
+            tasks.setdefault(f"{split}A", []).append(Task("split", (str(path),), dests, True))
+    _run(tasks, out, opts, report, progress)
+    for key in [k for k in report.counts if k.endswith("A")]:
+        report.counts[key[:-1] + "B"] = report.counts[key]  # each task wrote one A and one B
+    return _finish(report)
+
+
+def prepare_job(mode: str, inputs: list[str], sources: list[Path], out: Path,
+                opts: PrepareOptions, progress: bool = True) -> PrepareReport:
+    """The ``i2i prepare`` entry point: ``mode`` is folders, pair, split or from."""
+    counts = {"pair": (2, "--pair needs two folders: A then B"),
+              "split": (1, "--split-pairs needs one folder of A|B images"),
+              "from": (1, "--from needs one catalog NAME, e.g. `i2i prepare cityscapes --from "
+                          "FILE`"),
+              "folders": (0, "give one or two image folders (domain A, then domain B)")}
+    wanted, message = counts[mode]
+    if (wanted and len(inputs) != wanted) or (not wanted and not 1 <= len(inputs) <= 2):
+        raise DataError(message)
+    if mode == "pair":
+        return prepare_pairs(Path(inputs[0]), Path(inputs[1]), out, opts, progress)
+    if mode == "split":
+        return split_pairs(Path(inputs[0]), out, opts, progress)
+    if mode == "from":
+        from i2i.data.catalog import get_entry
+        from i2i.data.prepare_recipes import run_recipe
+
+        opts.check()
+        return _finish(run_recipe(get_entry(inputs[0]), sources, out, opts, progress))
+    return prepare_unaligned([Path(p) for p in inputs], out, opts, progress)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+def _images_of(folder: Path) -> list[Path]:
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"input folder not found: {folder}")
+    paths = list_images(folder)
+    if not paths:
+        raise DataError(f"no images (jpg/png/webp/bmp/tif) in {folder}")
+    return paths
+
+
+def _start(out: Path, inputs: list[Path], opts: PrepareOptions, job: str) -> Path:
+    """Check ``out`` is not an input, and that a rerun uses the same options."""
+    out = Path(out).expanduser()
+    resolved = out.resolve()
+    for folder in inputs:
+        src = Path(folder).expanduser().resolve()
+        if resolved == src or src in resolved.parents:
+            raise DataError(f"--out {out} is inside the input folder {folder}; choose "
+                            "another --out (inputs are never written to)")
+    stamp = {"job": job, "inputs": [str(Path(f).resolve()) for f in inputs], **asdict(opts)}
+    stamp.pop("workers")
+    stamp_file = out / STAMP_NAME
+    if stamp_file.is_file():
+        try:
+            old = json.loads(stamp_file.read_text())
+        except ValueError:
+            old = None
+        if old != stamp:
+            raise DataError(f"{out} was prepared from other inputs or options; use another "
+                            "--out (or delete it) to prepare with these")
+    elif out.exists() and any(out.iterdir()):
+        raise DataError(f"--out {out} exists and is not an i2i prepare folder; choose an "
+                        "empty or new folder")
+    write_bytes_atomic(json.dumps(stamp, indent=1).encode(), stamp_file)
+    return out
+
+
+def _unique(paths: list[Path], report: PrepareReport) -> list[Path]:
+    """Drop exact duplicates (same bytes), keeping the first in sorted order."""
+    seen: dict[str, Path] = {}
+    kept = []
+    for path in paths:
+        try:
+            digest = _file_digest(path)
+        except OSError as err:
+            report.dropped.append((str(path), f"unreadable ({err.strerror or err})"))
+            continue
+        if digest in seen:
+            report.dropped.append((str(path), f"duplicate of {seen[digest]}"))
+            continue
+        seen[digest] = path
+        kept.append(path)
+    return kept
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _split_indices(n: int, fraction: float, seed: str) -> list[int]:
+    """Indices that go to the test split: a seeded sample of round(n * fraction)."""
+    n_test = round(n * fraction)
+    if fraction > 0 and n >= 2:
+        n_test = min(max(n_test, 1), n - 1)
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return order[:n_test]
+
+
+def _stem(folder: Path, path: Path) -> str:
+    return str(path.relative_to(folder).with_suffix(""))
+
+
+def _output_names(folder: Path, paths: list[Path], fmt: str) -> list[str]:
+    """Flat, unique output names from paths under ``folder`` (sub/x.jpg -> sub__x.png)."""
+    ext = ".jpg" if fmt == "jpg" else ".png"
+    names, taken = [], set()
+    for path in paths:
+        base = _stem(folder, path).replace(os.sep, "__")
+        name = base + ext
+        if name in taken:  # x.jpg and x.png in one folder
+            name = f"{base}_{path.suffix.lstrip('.').lower()}{ext}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _run(tasks: dict[str, list[Task]], out: Path, opts: PrepareOptions,
+         report: PrepareReport, progress: bool) -> None:
+    pending: list[tuple[str, list[Task], Path | None]] = []  # (split, tasks, npz shard)
+    for split, items in tasks.items():
+        report.counts.setdefault(split, 0)
+        if opts.format == "npz":
+            for k in range(0, len(items), opts.shard_size):
+                chunk = items[k:k + opts.shard_size]
+                shard = npz.shard_path(out / split, k // opts.shard_size)
+                if shard.is_file():
+                    done = len(npz.read_names(shard))
+                    report.counts[split] += done
+                    report.already_done += done
+                else:
+                    pending.append((split, chunk, shard))
+        else:
+            todo = []
+            for task in items:
+                if all(Path(p).is_file() for p in task.outputs):
+                    report.counts[split] += 1
+                    report.already_done += 1
+                else:
+                    todo.append(task)
+            if todo:
+                pending.append((split, todo, None))
+    total = sum(len(chunk) for _, chunk, _ in pending)
+    if not total:
+        return
+    ops = opts.image_ops()
+    with ImageBar(progress, total) as bar, worker_pool(opts.workers) as pool:
+        for split, chunk, shard in pending:
+            results = pool.map(run_task, chunk, repeat(ops), chunksize=8) if pool else (
+                run_task(t, ops) for t in chunk)
+            arrays, names = [], []
+            for task, (result, reason) in zip(chunk, results, strict=True):
+                bar.advance()
+                if reason is not None:
+                    report.dropped.append((task.sources[0], reason))
+                    continue
+                report.counts[split] += 1
+                if shard is not None:
+                    arrays.append(result[0])
+                    names.append(Path(task.sources[0]).name)
+            if shard is not None:
+                npz.write_shard(shard, arrays, names, (opts.size, opts.size))
+
+
+def _finish(report: PrepareReport) -> PrepareReport:
+    data = json.dumps(report.to_dict(), indent=1).encode()
+    write_bytes_atomic(data, report.out / REPORT_NAME)
+    return report

@@ -1,0 +1,171 @@
+"""Translate image files with a trained run: inputs in, one output per input out.
+
+Inputs are files, folders (recursive) or globs. Outputs keep the relative path and stem
+under ``out_dir``, which may not lie inside an input folder. Two ways to handle any input
+size: ``fit="pad"`` (default) reflect-pads to the multiple the generator needs, translates at
+full resolution and crops back; ``fit="resize"`` resizes to the training crop size,
+translates and resizes back to the input's size. Unreadable images are collected and
+reported; every other image is translated.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from i2i.errors import DataError
+from i2i.images import is_image_file, list_images, load_rgb, pil_to_tensor, save_image_atomic
+from i2i.images import tensor_to_pil as to_pil
+
+FITS = ("pad", "resize")
+
+
+@dataclass
+class Job:
+    source: Path
+    dest: Path
+
+
+@dataclass
+class TranslateResult:
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def collect_jobs(inputs: list[str], out_dir: Path, ext: str | None) -> list[Job]:
+    """Map each input image to its output path; check that outputs stay out of inputs."""
+    out_dir = out_dir.resolve()
+    jobs: list[Job] = []
+    for raw in inputs:
+        path = Path(raw).expanduser()
+        if any(ch in raw for ch in "*?[") and not path.exists():
+            base = Path(raw.split("*")[0].split("?")[0].split("[")[0])
+            base = base if base.is_dir() else base.parent
+            matches = sorted(Path(m) for m in glob.glob(raw, recursive=True))
+            files = [m for m in matches if m.is_file() and is_image_file(m)]
+            if not files:
+                raise DataError(f"no images match '{raw}'")
+            jobs += [Job(f, out_dir / f.relative_to(base)) for f in files]
+        elif path.is_dir():
+            _check_outside(out_dir, path)
+            files = list_images(path)
+            if not files:
+                raise DataError(f"no images in folder {path}")
+            prefix = Path(path.resolve().name) if len(inputs) > 1 else Path()
+            jobs += [Job(f, out_dir / prefix / f.relative_to(path)) for f in files]
+        elif path.is_file():
+            jobs.append(Job(path, out_dir / path.name))
+        else:
+            raise DataError(f"input not found: {path}")
+    for job in jobs:
+        _check_outside(out_dir, job.source.parent)
+        if ext:
+            job.dest = job.dest.with_suffix(ext if ext.startswith(".") else f".{ext}")
+    seen: dict[Path, Path] = {}
+    for job in jobs:
+        if job.dest in seen:
+            raise DataError(f"{job.source} and {seen[job.dest]} would both be written to "
+                            f"{job.dest}; translate them in separate calls")
+        seen[job.dest] = job.source
+    return jobs
+
+
+def _check_outside(out_dir: Path, input_dir: Path) -> None:
+    inp = input_dir.resolve()
+    if out_dir == inp or inp in out_dir.parents:
+        raise DataError(f"--out {out_dir} is inside the input folder {inp}; choose a folder "
+                        "outside the inputs")
+
+
+def _load(job: Job, channels: int) -> tuple[Job, torch.Tensor | None, str]:
+    try:
+        return job, pil_to_tensor(load_rgb(job.source, channels)), ""
+    except DataError as err:
+        return job, None, str(err)
+
+
+def _batches(jobs: list[Job], channels: int, batch_size: int, fit: str, size: int,
+             workers: int) -> Iterator[tuple[list[Job], list[tuple[int, int]], torch.Tensor] |
+                                   tuple[Job, str]]:
+    """Yield batches of same-shaped inputs, or (job, error) for unreadable ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending: list[tuple[Job, torch.Tensor]] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for job, tensor, error in pool.map(lambda j: _load(j, channels), jobs):
+            if tensor is None:
+                yield job, error
+                continue
+            if fit == "resize":
+                tensor = F.interpolate(tensor[None], size=(size, size), mode="bicubic",
+                                       align_corners=False)[0].clamp(-1, 1)
+            if pending and (len(pending) >= batch_size or pending[0][1].shape != tensor.shape):
+                yield _stack(pending)
+                pending = []
+            pending.append((job, tensor))
+        if pending:
+            yield _stack(pending)
+
+
+def _stack(items):
+    jobs = [j for j, _ in items]
+    return jobs, [tuple(t.shape[-2:]) for _, t in items], torch.stack([t for _, t in items])
+
+
+def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, int]:
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph == 0 and pw == 0:
+        return x, h, w
+    mode = "reflect" if ph < h and pw < w else "replicate"
+    return F.pad(x, (0, pw, 0, ph), mode=mode), h, w
+
+
+def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1,
+                    fit: str = "pad", workers: int = 2, progress=None) -> TranslateResult:
+    """Translate ``jobs`` with ``method``; ``progress(n)`` is called per image handled."""
+    cfg = method.cfg
+    channels = cfg.data.input_nc if direction == "AtoB" else cfg.data.output_nc
+    generator = method.nets[method.generator_for.get(direction, "")] \
+        if direction in method.generator_for else None
+    multiple = getattr(generator, "size_multiple", 16)
+    original_sizes: dict[Path, tuple[int, int]] = {}
+    if fit == "resize":
+        for job in jobs:
+            try:
+                with Image.open(job.source) as img:
+                    original_sizes[job.source] = img.size
+            except Exception:  # reported when loading fails below
+                pass
+    result = TranslateResult()
+    protected = [j.source for j in jobs]
+    device = method.device
+    with torch.inference_mode():
+        for item in _batches(jobs, channels, batch_size, fit, cfg.data.crop_size, workers):
+            if isinstance(item[0], Job):
+                job, error = item
+                result.failed.append((job.source, error))
+                if progress:
+                    progress(1)
+                continue
+            batch_jobs, _, x = item
+            x, h, w = pad_to_multiple(x.to(device), multiple)
+            y = method.translate(x, direction)[..., :h, :w].float().cpu()
+            for job, out in zip(batch_jobs, y, strict=True):
+                img = to_pil(out)
+                if fit == "resize" and job.source in original_sizes:
+                    img = img.resize(original_sizes[job.source], Image.Resampling.BICUBIC)
+                try:
+                    save_image_atomic(img, job.dest, protected=protected)
+                    result.written.append(job.dest)
+                except (DataError, OSError) as err:
+                    result.failed.append((job.source, str(err)))
+            if progress:
+                progress(len(batch_jobs))
+    return result

@@ -1,0 +1,129 @@
+"""Run folders: naming, creating, resolving configs for ``train``, loading for ``translate``.
+
+A run folder holds ``config.yaml``, ``checkpoints/``, ``samples/``, ``log.jsonl``,
+``loss.png`` and ``index.html``. A checkpoint carries the resolved config, so a run (or a
+bare checkpoint file) is all that translation needs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import torch
+
+from i2i.config import (
+    RunConfig,
+    build_config,
+    from_saved,
+    load_preset,
+    load_yaml,
+    parse_override,
+)
+from i2i.errors import CheckpointError, ConfigError
+
+
+def resolve_train_config(method: str | None, preset: str | None, config_file: str | None,
+                         cli_layer: dict, overrides: list[str]) -> RunConfig:
+    """defaults < method defaults < preset < --config < command-line options < --set."""
+    from i2i.plugins import lookup
+
+    user = load_yaml(config_file) if config_file else {}
+    preset_layer = load_preset(preset) if preset else {}
+    sets = [parse_override(s) for s in overrides]
+    chosen = method
+    if chosen is None:
+        for layer in (preset_layer, user, *sets):
+            chosen = layer.get("method", chosen)
+    if not chosen:
+        raise ConfigError("name a method, e.g. `i2i train cyclegan --data DIR` (or set "
+                          "`method:` in --config)")
+    if method and any(layer.get("method", method) != method for layer in (user, *sets)):
+        raise ConfigError(f"the method is given as '{method}' and also differently in "
+                          "--config/--set; give it once")
+    cls = lookup("methods", chosen)
+    upper = [preset_layer, user, cli_layer, *sets, {"method": chosen}]
+    base = [cls.default_config()]
+    base.append(data_defaults(build_config(base + upper).data.root))
+    return build_config(base + upper)
+
+
+def data_defaults(root: str) -> dict:
+    """The config overlay a builtin data source asks for (empty for folders)."""
+    from i2i.data.builtin import BuiltinSource
+    from i2i.data.datasets import BUILTIN_PREFIX
+    from i2i.plugins import get_registry
+
+    if not root.startswith(BUILTIN_PREFIX):
+        return {}
+    name = root[len(BUILTIN_PREFIX):].split("/", 1)[0]
+    entry = get_registry("datasets").get(name)
+    return entry.defaults if isinstance(entry, BuiltinSource) else {}
+
+
+def default_run_name(cfg: RunConfig) -> str:
+    root = cfg.data.root.rstrip("/")
+    stem = root.split(":", 1)[1] if root.startswith("builtin:") else Path(root).name
+    return f"{cfg.method}_{stem or 'data'}"
+
+
+def prepare_run_dir(cfg: RunConfig, overwrite: bool) -> Path:
+    """The run folder for a new run; an existing one is an error unless ``overwrite``."""
+    run_dir = Path(cfg.out_dir) / (cfg.name or default_run_name(cfg))
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not overwrite:
+            raise ConfigError(
+                f"run folder {run_dir} already exists; continue it with `--resume {run_dir}`, "
+                "pick another --name, or pass --overwrite"
+            )
+        if not (run_dir / "config.yaml").is_file():
+            raise ConfigError(f"{run_dir} is not an i2i run folder; refusing to overwrite it")
+        shutil.rmtree(run_dir)
+    return run_dir
+
+
+def load_run_config(run_dir: Path, cli_layer: dict | None = None,
+                    overrides: list[str] = ()) -> RunConfig:
+    """A run's saved config, with command-line options and --set applied on top."""
+    path = run_dir / "config.yaml"
+    if not path.is_file():
+        raise CheckpointError(f"{run_dir} is not a run folder (no config.yaml)")
+    layers = [load_yaml(path), cli_layer or {}, *(parse_override(s) for s in overrides)]
+    return build_config(layers)
+
+
+def find_checkpoint(run: Path, checkpoint: str | None) -> Path:
+    """A checkpoint file from a run folder (latest, or by name) or a checkpoint path."""
+    from i2i.training.checkpoint import CHECKPOINT_DIR, latest_checkpoint, list_checkpoints
+
+    if run.is_file():
+        return run
+    if not run.is_dir():
+        raise CheckpointError(f"run not found: {run}")
+    if checkpoint:
+        for candidate in (Path(checkpoint), run / CHECKPOINT_DIR / checkpoint,
+                          run / CHECKPOINT_DIR / f"{checkpoint}.pt"):
+            if candidate.is_file():
+                return candidate
+        names = ", ".join(p.name for p in list_checkpoints(run)) or "(none)"
+        raise CheckpointError(f"no checkpoint '{checkpoint}' in {run}; available: {names}")
+    latest = latest_checkpoint(run)
+    if latest is None:
+        raise CheckpointError(f"{run} has no checkpoints yet; train it first")
+    return latest
+
+
+def load_for_inference(run: Path, checkpoint: str | None, device: torch.device):
+    """(method with generators loaded, in inference mode; its config; checkpoint path)."""
+    from i2i.plugins import lookup
+    from i2i.training.checkpoint import load_checkpoint, load_nets
+
+    path = find_checkpoint(run, checkpoint)
+    payload = load_checkpoint(path, map_location="cpu")
+    cfg = from_saved(payload["config"])
+    cfg.train.device = str(device)
+    cls = lookup("methods", payload["method"])
+    method = cls(cfg, device, training=False)
+    load_nets(method, payload, path)
+    method.inference_mode()
+    return method, cfg, path

@@ -1,0 +1,186 @@
+"""What a run shows and leaves, as callbacks of the one training loop.
+
+Built-ins: a rich progress bar, ``log.jsonl``, sample grids, ``loss.png`` and
+``index.html``. Callbacks run on rank 0 only. To add one, subclass :class:`Callback`,
+override the events you need and pass an instance to ``loop.train(callbacks=...)``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from i2i.config import RunConfig
+from i2i.console import console
+from i2i.images import save_image_atomic, write_bytes_atomic
+from i2i.training.checkpoint import Counters
+
+LOG_FILE = "log.jsonl"
+SAMPLES_DIR = "samples"
+
+
+@dataclass
+class TrainContext:
+    """What callbacks may read; the loop keeps it current."""
+
+    cfg: RunConfig
+    run_dir: Path
+    method: object
+    counters: Counters
+    total_epochs: int
+    steps_per_epoch: int
+    sample_batch: dict | None = None
+    history: list[dict] = field(default_factory=list)  # logged rows, oldest first
+    metrics: list[dict] = field(default_factory=list)  # evaluation rows, if any
+
+    @property
+    def total_steps(self) -> int:
+        return self.total_epochs * self.steps_per_epoch
+
+
+class Callback:
+    def on_start(self, ctx: TrainContext) -> None: ...
+    def on_step(self, ctx: TrainContext, losses: dict[str, float]) -> None: ...
+    def on_epoch_end(self, ctx: TrainContext) -> None: ...
+    def on_checkpoint(self, ctx: TrainContext, path: Path) -> None: ...
+    def on_end(self, ctx: TrainContext) -> None: ...
+
+
+class ProgressBar(Callback):
+    """Epoch, iteration, each loss (running mean), it/s and ETA."""
+
+    def on_start(self, ctx):
+        self.bar = Progress(
+            TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[losses]}"),
+            console=console, transient=False,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("train", total=ctx.total_steps,
+                                      completed=ctx.counters.global_step, epoch=self._ep(ctx),
+                                      rate="", losses="")
+        self.start_time, self.start_step = time.perf_counter(), ctx.counters.global_step
+        self.means: dict[str, float] = {}
+
+    def _ep(self, ctx) -> str:
+        return f"{min(ctx.counters.epoch + 1, ctx.total_epochs)}/{ctx.total_epochs}"
+
+    def on_step(self, ctx, losses):
+        for k, v in losses.items():  # exponential running mean: readable, not jumpy
+            self.means[k] = v if k not in self.means else 0.9 * self.means[k] + 0.1 * v
+        done = ctx.counters.global_step - self.start_step
+        rate = done / max(time.perf_counter() - self.start_time, 1e-9)
+        text = " ".join(f"{k}={v:.3f}" for k, v in self.means.items())
+        self.bar.update(self.task, completed=ctx.counters.global_step, epoch=self._ep(ctx),
+                        rate=f"{rate:.2f} it/s", losses=text)
+
+    def on_end(self, ctx):
+        self.bar.stop()
+
+
+class JsonlLog(Callback):
+    """One JSON line per ``log_every`` steps: step, epoch, wall time, lr, mean losses."""
+
+    def on_start(self, ctx):
+        self.path = ctx.run_dir / LOG_FILE
+        kept = []
+        if self.path.is_file():  # on resume, forget lines written after the checkpoint
+            for line in self.path.read_text().splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if row.get("step", 0) <= ctx.counters.global_step:
+                    kept.append(row)
+        write_bytes_atomic("".join(json.dumps(r) + "\n" for r in kept).encode(), self.path)
+        ctx.history[:] = [r for r in kept if "eval" not in r]
+        self.sums: dict[str, float] = {}
+        self.count = 0
+        self.t0 = time.time()
+
+    def on_step(self, ctx, losses):
+        for k, v in losses.items():
+            self.sums[k] = self.sums.get(k, 0.0) + v
+        self.count += 1
+        if ctx.counters.global_step % max(1, ctx.cfg.train.log_every) == 0:
+            self.flush(ctx)
+
+    def flush(self, ctx):
+        if not self.count:
+            return
+        opt = next(iter(ctx.method.optimizers.values()), None)
+        row = {"step": ctx.counters.global_step, "epoch": ctx.counters.epoch,
+               "time": round(time.time() - self.t0, 3),
+               "lr": opt.param_groups[0]["lr"] if opt else None}
+        row.update({k: v / self.count for k, v in self.sums.items()})
+        with self.path.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        ctx.history.append(row)
+        self.sums, self.count = {}, 0
+
+    def on_end(self, ctx):
+        self.flush(ctx)
+
+
+class SampleGrids(Callback):
+    """A grid of real/fake/reconstructed images per direction every ``sample_every`` steps."""
+
+    def on_step(self, ctx, losses):
+        every = ctx.cfg.train.sample_every
+        if every > 0 and ctx.counters.global_step % every == 0:
+            self.write(ctx)
+
+    def on_end(self, ctx):
+        self.write(ctx)
+
+    def write(self, ctx):
+        if ctx.sample_batch is None:
+            return
+        from i2i.viz.grid import sample_grid
+
+        method = ctx.method
+        method.inference_mode()
+        try:
+            picture = sample_grid(method.visuals(ctx.sample_batch))
+        finally:
+            method.train_mode()
+        dest = ctx.run_dir / SAMPLES_DIR / f"step_{ctx.counters.global_step:07d}.png"
+        save_image_atomic(picture, dest)
+
+
+class RunPage(Callback):
+    """``loss.png`` and ``index.html``, refreshed at every epoch end and at the end."""
+
+    def on_epoch_end(self, ctx):
+        self.write(ctx)
+
+    def on_end(self, ctx):
+        self.write(ctx)
+
+    def write(self, ctx):
+        from i2i.viz.html import run_page
+        from i2i.viz.loss_plot import loss_plot
+
+        plot = ctx.run_dir / "loss.png"
+        save_image_atomic(loss_plot(ctx.history), plot)
+        plots = [plot] + sorted(p for p in ctx.run_dir.glob("*.png") if p != plot)
+        c = ctx.counters
+        summary = {
+            "method": ctx.cfg.method, "data": ctx.cfg.data.root,
+            "generator": f"{ctx.cfg.generator.name} {ctx.cfg.generator.params}",
+            "progress": f"epoch {c.epoch}/{ctx.total_epochs}, step {c.global_step}",
+        }
+        samples = sorted((ctx.run_dir / SAMPLES_DIR).glob("*.png"))
+        page = run_page(ctx.run_dir, f"i2i run: {ctx.run_dir.name}", summary, samples, plots,
+                        ctx.metrics)
+        write_bytes_atomic(page.encode(), ctx.run_dir / "index.html")
+
+
+def default_callbacks(show_progress: bool = True) -> list[Callback]:
+    callbacks: list[Callback] = [JsonlLog(), SampleGrids(), RunPage()]
+    return ([ProgressBar()] if show_progress else []) + callbacks

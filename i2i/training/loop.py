@@ -1,0 +1,219 @@
+"""The single training loop: devices, precision, DDP, schedules, checkpoints, resume.
+
+``train(cfg, run_dir)`` runs any registered method. It never prints except through its
+callbacks, and it saves a checkpoint on Ctrl-C before raising ``Interrupted``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from i2i.config import RunConfig, to_yaml
+from i2i.data.datasets import build_dataset
+from i2i.data.sampler import EpochSampler
+from i2i.errors import ConfigError, Interrupted
+from i2i.images import write_bytes_atomic
+from i2i.plugins import lookup
+from i2i.training import checkpoint as ckpt
+from i2i.training.callbacks import Callback, TrainContext, default_callbacks
+from i2i.training.device import select_device
+from i2i.training.distributed import DistInfo, barrier, init_distributed, shutdown
+from i2i.training.schedulers import build_scheduler, step_scheduler
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def method_class(name: str):
+    return lookup("methods", name)
+
+
+def make_loader(dataset, cfg: RunConfig, sampler: EpochSampler, device: torch.device):
+    return DataLoader(
+        dataset,
+        batch_size=cfg.data.batch_size,
+        sampler=sampler,
+        num_workers=cfg.data.num_workers,
+        pin_memory=cfg.data.pin_memory and device.type == "cuda",
+        drop_last=False,
+        persistent_workers=False,
+        # Own generator: the loader must not draw from the global RNG, or a resumed
+        # run's random stream would differ from an uninterrupted one.
+        generator=torch.Generator().manual_seed(cfg.train.seed),
+    )
+
+
+def _precision(cfg: RunConfig, device: torch.device):
+    """(autocast factory, GradScaler or None) for the configured precision."""
+    p = cfg.train.precision
+    if p == "fp32":
+        return contextlib.nullcontext, None
+    if device.type != "cuda":
+        raise ConfigError(f"--precision {p} needs a CUDA GPU; use fp32 on {device.type}")
+    dtype = torch.bfloat16 if p == "bf16" else torch.float16
+    autocast = functools.partial(torch.autocast, device_type="cuda", dtype=dtype)
+    scaler = torch.amp.GradScaler("cuda") if p == "fp16" else None
+    return autocast, scaler
+
+
+def _wrap_ddp(method, info: DistInfo, device: torch.device) -> None:
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    ids = [device.index] if device.type == "cuda" else None
+    for key, net in method.nets.items():
+        if any(p.requires_grad for p in net.parameters()):
+            method.train_nets[key] = DDP(net, device_ids=ids, broadcast_buffers=True)
+
+
+def first_batch(dataset, count: int = 4) -> dict:
+    """A fixed, un-augmented batch for sample grids (the first ``count`` items)."""
+    items = [dataset[(i, i)] for i in range(min(count, len(dataset)))]
+    return torch.utils.data.default_collate(items)
+
+
+def train(cfg: RunConfig, run_dir: Path, resume: bool = False,
+          callbacks: list[Callback] | None = None, show_progress: bool = True) -> TrainContext:
+    """Train ``cfg.method`` into ``run_dir``; with ``resume`` continue its latest checkpoint."""
+    device = select_device(cfg.train.device, _local_rank())
+    info = init_distributed(device.type)
+    try:
+        return _train(cfg, run_dir, resume, callbacks, show_progress, device, info)
+    finally:
+        shutdown()
+
+
+def _local_rank() -> int:
+    import os
+
+    return int(os.environ.get("LOCAL_RANK", 0))
+
+
+def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInfo):
+    seed_everything(cfg.train.seed + info.rank)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop sizes: let cuDNN pick kernels once
+    cls = method_class(cfg.method)
+    autocast, scaler = _precision(cfg, device)
+    method = cls(cfg, device, training=True)
+    method.autocast, method.scaler = autocast, scaler
+    schedulers = {k: build_scheduler(o, cfg.schedule) for k, o in method.optimizers.items()}
+
+    dataset = build_dataset(cfg.data, "train", cls.paired, train=True)
+    sampler = EpochSampler(len(dataset), cfg.train.seed, shuffle=not cfg.data.serial_batches,
+                           rank=info.rank, world_size=info.world_size)
+    loader = make_loader(dataset, cfg, sampler, device)
+    steps_per_epoch = len(loader)
+    counters = ckpt.Counters()
+    if resume:
+        path = ckpt.latest_checkpoint(run_dir)
+        if path is None:
+            from i2i.errors import CheckpointError
+
+            raise CheckpointError(f"{run_dir} has no checkpoint to resume from")
+        payload = ckpt.load_checkpoint(path, map_location=device)
+        _restore(method, schedulers, scaler, payload, path)
+        counters = ckpt.Counters(**payload["counters"])
+        ckpt.restore_rng(payload["rng"])
+    if info.enabled:
+        _wrap_ddp(method, info, device)
+    method.train_mode()
+
+    ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
+    callbacks = (default_callbacks(show_progress) if callbacks is None else callbacks)
+    callbacks = callbacks if info.is_main else []
+    if info.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(to_yaml(cfg).encode(), run_dir / "config.yaml")
+        ctx.sample_batch = _sample_batch(cfg, cls)
+    for cb in callbacks:
+        cb.on_start(ctx)
+
+    def save(kind: str, number: int) -> None:
+        if info.is_main:
+            path = run_dir / ckpt.CHECKPOINT_DIR / ckpt.checkpoint_name(kind, number)
+            payload = ckpt.build_payload(method, schedulers, counters, cfg.to_dict(), scaler)
+            ckpt.save_checkpoint(path, payload)
+            ckpt.mark_latest(path)
+            ckpt.prune(run_dir, cfg.train.keep_last)
+            for cb in callbacks:
+                cb.on_checkpoint(ctx, path)
+        barrier(info)
+
+    max_steps = cfg.train.max_steps
+    total_steps = ctx.total_steps
+    stopped_early = False
+    try:
+        while counters.epoch < cfg.total_epochs and not stopped_early:
+            sampler.set_epoch(counters.epoch, counters.epoch_step * cfg.data.batch_size)
+            for batch in loader:
+                method.progress = counters.global_step / max(1, total_steps)
+                losses = method.training_step(batch)
+                if scaler is not None:
+                    scaler.update()
+                counters.epoch_step += 1
+                counters.global_step += 1
+                counters.epoch_loss_sum += sum(losses.values())
+                for cb in callbacks:
+                    cb.on_step(ctx, losses)
+                every = cfg.train.checkpoint_every
+                if every > 0 and counters.global_step % every == 0:
+                    save("step", counters.global_step)
+                if max_steps is not None and counters.global_step >= max_steps:
+                    stopped_early = True
+                    break
+            if stopped_early and counters.epoch_step < steps_per_epoch:
+                save("step", counters.global_step)
+                break
+            mean_loss = counters.epoch_loss_sum / max(1, counters.epoch_step)
+            for scheduler in schedulers.values():
+                step_scheduler(scheduler, mean_loss)
+            counters.epoch += 1
+            counters.epoch_step, counters.epoch_loss_sum = 0, 0.0
+            save("epoch", counters.epoch)
+            for cb in callbacks:
+                cb.on_epoch_end(ctx)
+    except KeyboardInterrupt:
+        save("step", counters.global_step)
+        for cb in callbacks:
+            cb.on_end(ctx)
+        raise Interrupted(
+            f"interrupted at step {counters.global_step}; checkpoint saved, continue with "
+            f"`i2i train --resume {run_dir}`"
+        ) from None
+    for cb in callbacks:
+        cb.on_end(ctx)
+    return ctx
+
+
+def _restore(method, schedulers, scaler, payload: dict, path: Path) -> None:
+    ckpt.load_nets(method, payload, path)
+    for key, opt in method.optimizers.items():
+        opt.load_state_dict(payload["optimizers"][key])
+    for key, scheduler in schedulers.items():
+        scheduler.load_state_dict(payload["schedulers"][key])
+    if scaler is not None and payload.get("scaler"):
+        scaler.load_state_dict(payload["scaler"])
+    method.load_extra_state(payload.get("extra", {}))
+
+
+def _sample_batch(cfg: RunConfig, cls) -> dict | None:
+    """Fixed images for the sample grids: the test split if there is one, else train."""
+    from i2i.errors import DataError
+
+    for split in ("test", "train"):
+        try:
+            dataset = build_dataset(cfg.data, split, cls.paired, train=False)
+        except DataError:
+            continue
+        return first_batch(dataset)
+    return None
