@@ -130,3 +130,21 @@ def test_eval_callback_logs_plots_and_feeds_the_run_page(tmp_path, tiny_inceptio
     assert [r["epoch"] for r in logged if r.get("eval") == "test"] == [1, 2]
     assert (run / "metrics.png").is_file()
     assert "evaluation" in (run / "index.html").read_text()
+
+
+def test_eval_callback_fails_at_start_when_the_data_has_no_test_split(tmp_path):
+    import shutil
+
+    from i2i.errors import DataError
+    from i2i.metrics.eval_callback import EvalCallback
+
+    data = _data(tmp_path / "data")
+    shutil.rmtree(data / "testB")
+
+    class Ctx:
+        cfg = _config(data)
+        metrics: list = []
+        run_dir = tmp_path
+
+    with pytest.raises(DataError, match="no testB/ folder"):
+        EvalCallback(every=1).on_start(Ctx())
