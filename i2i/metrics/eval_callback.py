@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 from i2i.console import console
 from i2i.images import save_image_atomic
@@ -80,6 +81,11 @@ class EvalCallback(Callback):
             result = score_method(method, ctx.cfg, options, self.direction, warned=self.warned)
         finally:
             method.train_mode()
+        if result.bad:
+            from i2i.console import warn
+
+            warn(f"evaluation skipped {len(result.bad)} test image(s): "
+                 + ", ".join(Path(f).name for f, _ in result.bad[:5]))
         values = {k: v for k, v in result.rows[0].items() if k in result.columns}
         console.print(f"[bold]eval[/] epoch {ctx.counters.epoch}: "
                       + " ".join(f"{k}={v:.4g}" for k, v in values.items()))

@@ -43,15 +43,16 @@ def test_folders(cfg, direction: str) -> tuple[Path, Path]:
 
 
 def translate_split(method, source: Path, out_dir: Path, direction: str,
-                    batch_size: int = 1) -> int:
-    """Translate every image of ``source`` into ``out_dir`` as PNG; returns the count."""
+                    batch_size: int = 1) -> list[tuple[str, str]]:
+    """Translate every image of ``source`` into ``out_dir`` as PNG; returns the failures
+    as (file, reason), which the caller reports like unreadable images."""
     from i2i.inference import collect_jobs, translate_files
 
     jobs = collect_jobs([str(source)], out_dir, ".png")
     result = translate_files(method, jobs, direction, batch_size=batch_size)
     if not result.written:
         raise DataError(f"no image of {source} could be translated")
-    return len(result.written)
+    return [(str(path), reason) for path, reason in result.failed]
 
 
 def checkpoint_position(path: Path) -> dict:
@@ -65,9 +66,11 @@ def score_method(method, cfg, options: EvalOptions, direction: str = "AtoB",
     """Translate the test split with an in-memory method and score it (used in training)."""
     source, target = test_folders(cfg, direction)
     with tempfile.TemporaryDirectory(prefix="i2i-eval-") as tmp:
-        translate_split(method, source, Path(tmp), direction)
-        return evaluate_folders(target, [Path(tmp)], options, names=[label or direction],
-                                warned=warned)
+        failed = translate_split(method, source, Path(tmp), direction)
+        result = evaluate_folders(target, [Path(tmp)], options, names=[label or direction],
+                                  warned=warned)
+    result.bad = sorted(set(result.bad) | set(failed))
+    return result
 
 
 def evaluate_runs(runs: list[Path], options: EvalOptions, direction: str = "AtoB",

@@ -148,3 +148,13 @@ def test_eval_callback_fails_at_start_when_the_data_has_no_test_split(tmp_path):
 
     with pytest.raises(DataError, match="no testB/ folder"):
         EvalCallback(every=1).on_start(Ctx())
+
+
+def test_test_images_that_fail_to_translate_are_reported(tiny_run, tiny_inception):
+    from i2i.cli.main import app
+
+    data = Path(_config_root(tiny_run))
+    (data / "testA" / "001.png").write_bytes(b"broken")
+    result = CliRunner().invoke(app, ["evaluate", str(tiny_run), "-m", "fid"])
+    assert result.exit_code == 8
+    assert "001.png" in result.output and "1 unreadable image(s) skipped" in result.output
