@@ -19,7 +19,8 @@ def evaluate(
                                     help="Folder of generated images; repeat for a table."),
     json_out: str = typer.Option(None, "--json", help="Write results as JSON ('-' = stdout)."),
     csv_out: Path = typer.Option(None, "--csv", help="Write results as CSV."),
-    plot_out: Path = typer.Option(None, "--plot", help="Write a bar chart PNG."),
+    plot_out: Path = typer.Option(
+        None, "--plot", help="Write a bar chart PNG (metric vs epoch with --all-checkpoints)."),
     weights_dir: Path = typer.Option(None, "--weights-dir", envvar="I2I_WEIGHTS_DIR",
                                      help="Folder with pretrained network files."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),

@@ -185,3 +185,11 @@ def test_inception_score_runs_with_a_headed_network(tmp_path, monkeypatch):
     assert code == 0, output
     row = json.loads((tmp_path / "o.json").read_text())["rows"][0]
     assert row["is"] >= 1.0 and "fid" in row
+
+
+def test_run_folders_and_real_fake_folders_are_not_mixed(tmp_path):
+    real = images(tmp_path / "r", 2)
+    code, output = run(str(tmp_path), "--real", str(real), "--fake", str(real))
+    assert code == 2 and "not both" in output
+    code, output = run("--real", str(real), "--fake", str(real), "--all-checkpoints")
+    assert code == 2 and "run folders only" in output
