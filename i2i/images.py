@@ -66,6 +66,19 @@ def _short(err: BaseException) -> str:
     return text.splitlines()[0][:160]
 
 
+def _default_mode() -> int:
+    """The mode a plainly created file gets (0666 less the umask); mkstemp uses 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def finish_atomic(tmp: str | Path, dest: Path) -> None:
+    """Give a finished temp file normal permissions and rename it over ``dest``."""
+    os.chmod(tmp, _default_mode())
+    os.replace(tmp, dest)
+
+
 def save_image_atomic(img: Image.Image, dest: Path, protected: Iterable[Path] = ()) -> None:
     """Write ``img`` to ``dest`` via a temp file + rename; never over a protected input."""
     dest = Path(dest)
@@ -82,7 +95,7 @@ def save_image_atomic(img: Image.Image, dest: Path, protected: Iterable[Path] = 
     try:
         with os.fdopen(fd, "wb") as fh:
             img.save(fh, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
-        os.replace(tmp, dest)
+        finish_atomic(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -96,7 +109,7 @@ def write_bytes_atomic(data: bytes, dest: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.replace(tmp, dest)
+        finish_atomic(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -28,6 +28,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.data.builtin",
     "i2i.data.catalog",
     "i2i.weights",
+    "i2i.stylize.weights_entries",
     "i2i.metrics.builtin",
 )
 

@@ -138,3 +138,18 @@ def test_sampler_skips_what_was_seen_and_splits_across_ranks():
     other_epoch.set_epoch(1)
     assert [i for i, _ in other_epoch] != [i for i, _ in full]
     assert random.Random(0)  # the module must not touch the global RNG
+
+
+def test_outputs_get_normal_file_permissions(tmp_path):
+    import os
+
+    from i2i.images import write_bytes_atomic
+
+    umask = os.umask(0o022)
+    try:
+        save_image_atomic(Image.new("RGB", (2, 2)), tmp_path / "a.png")
+        write_bytes_atomic(b"x", tmp_path / "b.txt")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "a.png").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o644

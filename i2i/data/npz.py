@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from i2i.errors import DataError
+from i2i.images import finish_atomic
 
 SHARD_PATTERN = "shard_*.npz"
 
@@ -48,7 +49,7 @@ def write_shard(path: Path, images: list[np.ndarray], names: list[str],
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez_compressed(fh, images=array, names=np.array(names, dtype=np.str_))
-        os.replace(tmp, path)
+        finish_atomic(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from i2i.errors import CheckpointError
+from i2i.images import finish_atomic
 
 FORMAT = "i2i-checkpoint/1"
 CHECKPOINT_DIR = "checkpoints"
@@ -70,7 +71,7 @@ def save_checkpoint(path: Path, payload: dict) -> None:
     os.close(fd)
     try:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
+        finish_atomic(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
