@@ -23,12 +23,7 @@ from i2i.errors import WeightsError
 
 @dataclass(frozen=True)
 class WeightsFile:
-    """One accepted file form of a network.
-
-    ``sha256`` is the full hex digest, or, for publishers that give only a prefix in the
-    file name (torchvision's ``vgg16-397923af.pth``, as torch.hub's ``check_hash`` uses it),
-    at least 8 leading hex digits; the file must then start with that digest prefix.
-    """
+    """One accepted file form of a network."""
 
     filename: str
     sha256: str
@@ -85,7 +80,7 @@ def _verified(path: Path, expected: str) -> bool:
             return True
     except OSError:
         pass
-    if not sha256_of(path).startswith(expected):  # equality for a full 64-digit digest
+    if sha256_of(path) != expected:
         return False
     try:
         marker.write_text(stamp)
@@ -136,16 +131,11 @@ def fetch(entry: WeightsEntry, progress: bool = True) -> Path:
     for wf in entry.files:
         for url in wf.urls:
             dest = cache_dir() / wf.filename
-            full = len(wf.sha256) == 64
             try:
-                download_file(url, dest, sha256=wf.sha256 if full else None, progress=progress)
+                download_file(url, dest, sha256=wf.sha256, progress=progress)
+                return dest
             except DownloadError as err:
                 errors.append(str(err))
-                continue
-            if full or _verified(dest, wf.sha256):
-                return dest
-            dest.unlink(missing_ok=True)
-            errors.append(f"{url} fails its sha256 prefix check (expected {wf.sha256}...)")
     raise WeightsError(
         f"could not download '{entry.name}': {errors[-1] if errors else 'no URL'}; "
         "retry, or place the file in --weights-dir"

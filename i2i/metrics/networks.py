@@ -62,7 +62,8 @@ WEIGHTS: dict[str, WeightsEntry] = {
             ),
             WeightsFile(
                 "vgg16-397923af.pth",
-                "397923af",  # torchvision publishes only this digest prefix (in the name)
+                # full digest; torchvision's file name carries its first 8 hex digits
+                "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
                 urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
                 note="full torchvision vgg16 state dict; the classifier is ignored",
             ),
