@@ -29,6 +29,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.data.catalog",
     "i2i.weights",
     "i2i.stylize.weights_entries",
+    "i2i.metrics.builtin",
 )
 
 REGISTRY_KINDS = (

@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("i2i.cli.download", "download", "download"),
     ("i2i.cli.prepare", "prepare", "prepare"),
     ("i2i.cli.stylize", "stylize", "stylize"),
+    ("i2i.cli.evaluate", "evaluate", "evaluate"),
 )
 
 

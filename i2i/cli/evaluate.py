@@ -1,0 +1,92 @@
+"""``i2i evaluate``: FID, KID, IS, precision/recall, LPIPS, PSNR, SSIM of image folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from i2i.console import console, out
+
+
+def evaluate(
+    runs: list[Path] = typer.Argument(
+        None, help="Run folders (runs/NAME): translate their test split and score it."),
+    metric: str = typer.Option("fid,kid", "--metric", "-m",
+                               help="Comma-separated: fid, kid, is, pr, lpips, psnr, ssim."),
+    real: Path = typer.Option(None, "--real", help="Folder of real (reference) images."),
+    fake: list[Path] = typer.Option(None, "--fake",
+                                    help="Folder of generated images; repeat for a table."),
+    json_out: str = typer.Option(None, "--json", help="Write results as JSON ('-' = stdout)."),
+    csv_out: Path = typer.Option(None, "--csv", help="Write results as CSV."),
+    plot_out: Path = typer.Option(
+        None, "--plot", help="Write a bar chart PNG (metric vs epoch with --all-checkpoints)."),
+    weights_dir: Path = typer.Option(None, "--weights-dir", envvar="I2I_WEIGHTS_DIR",
+                                     help="Folder with pretrained network files."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
+    batch_size: int = typer.Option(50, "--batch-size", min=1, help="Images per forward pass."),
+    kid_subsets: int = typer.Option(100, "--kid-subsets", min=1),
+    kid_subset_size: int = typer.Option(1000, "--kid-subset-size", min=2),
+    seed: int = typer.Option(0, "--seed", help="Seed of the KID subset draws."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Do not read or write the real set's feature cache."),
+    all_checkpoints: bool = typer.Option(False, "--all-checkpoints",
+                                         help="Runs: score every saved checkpoint."),
+    checkpoint: str = typer.Option(None, "--checkpoint",
+                                   help="Runs: this checkpoint instead of the latest."),
+    direction: str = typer.Option("AtoB", "--direction",
+                                  help="Runs: AtoB scores translated testA against testB."),
+) -> None:
+    """Score generated images against real ones.
+
+    Examples:
+
+        i2i evaluate --metric fid,kid --real ./horse2zebra/testB --fake ./out/zebras
+
+        i2i evaluate -m fid,kid --real testB --fake out/a --fake out/b --csv t.csv --plot t.png
+
+        i2i evaluate --metric psnr,ssim,lpips --real ./facades/testB --fake ./out --json -
+
+        i2i evaluate runs/h2z --metric fid,kid --all-checkpoints --plot fid_curve.png
+
+        i2i evaluate runs/* --metric fid,kid --csv table.csv --plot table.png
+    """
+    from i2i.errors import ConfigError, PartialFailure
+    from i2i.metrics import report
+    from i2i.metrics.evaluate import evaluate_folders
+    from i2i.metrics.job import EvalOptions
+
+    if runs and (real is not None or fake):
+        raise ConfigError("give run folders or --real/--fake folders, not both")
+    if not runs and (real is None or not fake):
+        raise ConfigError("give --real DIR and at least one --fake DIR (or run folders)")
+    if (all_checkpoints or checkpoint) and not runs:
+        raise ConfigError("--all-checkpoints and --checkpoint apply to run folders only")
+    options = EvalOptions(
+        metrics=tuple(m.strip().lower() for m in metric.split(",") if m.strip()),
+        weights_dir=weights_dir, device=device, batch_size=batch_size,
+        kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed,
+        cache=not no_cache)
+    if runs:
+        from i2i.metrics.runs import evaluate_runs
+
+        result = evaluate_runs(list(runs), options, direction, all_checkpoints, checkpoint)
+    else:
+        result = evaluate_folders(real, list(fake), options)
+    shown = console if json_out == "-" else out
+    shown.print(report.table(result))
+    for line in report.summary_lines(result):
+        shown.print(line)
+    if json_out == "-":
+        out.print(report.to_json(result), end="", markup=False, highlight=False)
+    elif json_out:
+        report.write_json(result, Path(json_out))
+    if csv_out:
+        report.write_csv(result, csv_out)
+    if plot_out:
+        report.plot(result, plot_out, x_key="epoch" if all_checkpoints else None)
+    if result.bad:
+        for file, reason in result.bad:
+            console.print(f"[red]skipped[/] {file}: {reason}", soft_wrap=True)
+        raise PartialFailure(f"{len(result.bad)} unreadable image(s) skipped (listed above); "
+                             "the scores use the rest")

@@ -1,0 +1,108 @@
+"""``evaluate_folders``: score one or more fake folders against one real folder.
+
+This is the library function behind ``i2i evaluate --real DIR --fake DIR``. The real set's
+features are extracted once (and cached on disk) however many fake folders are scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from i2i.console import console
+from i2i.errors import DataError
+from i2i.metrics.base import Metric, PairedMetric, SetMetric
+from i2i.metrics.job import EvalJob, EvalOptions, ImageSet, resolve_device
+from i2i.metrics.pairing import load_pair, match_pairs
+
+
+@dataclass
+class EvalResult:
+    """One row per fake set (name, counts, one key per metric column) and skipped files."""
+
+    rows: list[dict] = field(default_factory=list)
+    bad: list[tuple[str, str]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    lower_is_better: dict[str, bool] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)  # e.g. best/last checkpoint per run
+
+
+def metric_objects(names: tuple[str, ...] | list[str]) -> list[Metric]:
+    """Registered metrics by name, all checked before any work starts."""
+    from i2i.plugins import lookup
+
+    if not names:
+        raise DataError("no metric given; pass --metric fid,kid (see `i2i plugins -v`)")
+    seen, metrics = set(), []
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            metrics.append(lookup("metrics", name))
+    return metrics  # type: ignore[return-value]
+
+
+def evaluate_folders(real: Path, fakes: list[Path], options: EvalOptions,
+                     names: list[str] | None = None, warned: set[str] | None = None
+                     ) -> EvalResult:
+    """Score every folder in ``fakes`` against ``real`` with ``options.metrics``.
+
+    ``warned``: warnings already shown (shared by callers that score in several calls).
+    """
+    warned = set() if warned is None else warned
+    metrics = metric_objects(options.metrics)
+    device = resolve_device(options.device)
+    real_set = ImageSet.from_folder(real, "--real", cacheable=True)
+    fake_sets = [ImageSet.from_folder(f, "--fake") for f in fakes]
+    result = EvalResult(columns=[c for m in metrics for c in m.columns],
+                        lower_is_better={c: m.lower_is_better for m in metrics
+                                         for c in m.columns})
+    bad: dict[str, str] = {}
+    for i, fake_set in enumerate(fake_sets):
+        job = EvalJob(real_set, fake_set, options, device, warned)
+        row: dict = {"name": names[i] if names else fake_set.root.name,
+                     "fake": str(fake_set.root), "real": str(real_set.root),
+                     "n_real": len(real_set.files), "n_fake": len(fake_set.files)}
+        paired = [m for m in metrics if isinstance(m, PairedMetric)]
+        if paired:
+            row.update(_paired_scores(job, paired, bad))
+        for metric in metrics:
+            if isinstance(metric, SetMetric):
+                row.update(metric.compute(job))
+        bad.update(job.bad_files)
+        result.rows.append(row)
+    result.bad = sorted(bad.items())
+    return result
+
+
+def _paired_scores(job: EvalJob, metrics: list[PairedMetric], bad: dict[str, str]) -> dict:
+    """One pass over the name-matched pairs, every paired metric on each, then the means."""
+    pairs = match_pairs(job.real.root, job.real.files, job.fake.root, job.fake.files)
+    for metric in metrics:
+        metric.prepare(job)
+    sums = {m.name: 0.0 for m in metrics}
+    done = resized = 0
+    bar = Progress(TextColumn("[bold]pairs"), BarColumn(), MofNCompleteColumn(),
+                   console=console, transient=True)
+    with bar:
+        task = bar.add_task("pairs", total=len(pairs))
+        for _name, real_file, fake_file in pairs:
+            try:
+                real_arr, fake_arr, was_resized = load_pair(real_file, fake_file)
+            except DataError as err:
+                culprit = real_file if str(real_file) in str(err) else fake_file
+                bad[str(culprit)] = str(err)
+                bar.advance(task)
+                continue
+            resized += was_resized
+            for metric in metrics:
+                sums[metric.name] += metric.score_pair(real_arr, fake_arr)
+            done += 1
+            bar.advance(task)
+    if resized:
+        job.warn_once("paired-resize", f"{resized} fake images differ in size from their real "
+                      "pair and were resized (bicubic) to it")
+    if done == 0:
+        raise DataError("no readable image pairs for the paired metrics")
+    return {name: total / done for name, total in sums.items()}

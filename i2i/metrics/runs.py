@@ -1,0 +1,135 @@
+"""Run-level evaluation: translate a run's test split with its checkpoint(s), then score it.
+
+Protocol, as CycleGAN/CUT papers report: for direction ``AtoB`` the run's ``testA`` images
+are translated (at full size, ``fit="pad"``) and scored against ``testB``; ``BtoA`` the other
+way round. ``all_checkpoints`` scores every saved checkpoint and reports the best and the
+last, since published numbers are often best-epoch. The real test set's features are cached
+on disk, so many runs and checkpoints on one dataset extract it once.
+
+Built on the training side's public helpers: ``i2i.runs.load_for_inference`` and
+``i2i.inference.translate_files``.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from i2i.errors import CheckpointError, DataError
+from i2i.metrics.evaluate import EvalResult, evaluate_folders, metric_objects
+from i2i.metrics.job import EvalOptions, resolve_device
+
+DIRECTIONS = {"AtoB": ("testA", "testB"), "BtoA": ("testB", "testA")}
+_CKPT = re.compile(r"^(epoch|step)_(\d+)\.pt$")
+
+
+def test_folders(cfg, direction: str) -> tuple[Path, Path]:
+    """(source images to translate, real images of the target domain) of a run's data."""
+    from i2i.data.datasets import resolve_root
+
+    if direction not in DIRECTIONS:
+        from i2i.errors import ConfigError
+
+        raise ConfigError(f"--direction '{direction}'; choose one of: {', '.join(DIRECTIONS)}")
+    root = resolve_root(cfg.data.root, cfg.data.crop_size)
+    source, target = (root / name for name in DIRECTIONS[direction])
+    for folder in (source, target):
+        if not folder.is_dir():
+            raise DataError(f"run data {root} has no {folder.name}/ folder; run-level "
+                            "evaluation needs testA/ and testB/ (or pass --real/--fake)")
+    return source, target
+
+
+def translate_split(method, source: Path, out_dir: Path, direction: str,
+                    batch_size: int = 1) -> list[tuple[str, str]]:
+    """Translate every image of ``source`` into ``out_dir`` as PNG; returns the failures
+    as (file, reason), which the caller reports like unreadable images."""
+    from i2i.inference import collect_jobs, translate_files
+
+    jobs = collect_jobs([str(source)], out_dir, ".png")
+    result = translate_files(method, jobs, direction, batch_size=batch_size)
+    if not result.written:
+        raise DataError(f"no image of {source} could be translated")
+    return [(str(path), reason) for path, reason in result.failed]
+
+
+def checkpoint_position(path: Path) -> dict:
+    """``{"epoch": n}`` or ``{"step": n}`` from a checkpoint file name."""
+    m = _CKPT.match(path.name)
+    return {m.group(1): int(m.group(2))} if m else {}
+
+
+def score_method(method, cfg, options: EvalOptions, direction: str = "AtoB",
+                 label: str = "", warned: set[str] | None = None) -> EvalResult:
+    """Translate the test split with an in-memory method and score it (used in training)."""
+    source, target = test_folders(cfg, direction)
+    with tempfile.TemporaryDirectory(prefix="i2i-eval-") as tmp:
+        failed = translate_split(method, source, Path(tmp), direction)
+        result = evaluate_folders(target, [Path(tmp)], options, names=[label or direction],
+                                  warned=warned)
+    result.bad = sorted(set(result.bad) | set(failed))
+    return result
+
+
+def evaluate_runs(runs: list[Path], options: EvalOptions, direction: str = "AtoB",
+                  all_checkpoints: bool = False, checkpoint: str | None = None,
+                  batch_size: int = 1) -> EvalResult:
+    """One row per run (its latest or named checkpoint), or per checkpoint with
+    ``all_checkpoints``; ``result.summary`` names the best and last when several."""
+    from i2i.runs import load_for_inference
+    from i2i.training.checkpoint import list_checkpoints
+
+    metric_objects(options.metrics)  # unknown names fail before any translation
+    device = resolve_device(options.device)
+    options = replace(options, device=str(device))
+    merged = EvalResult()
+    warned: set[str] = set()  # each warning once for all runs and checkpoints
+    for run in runs:
+        run = Path(run)
+        if all_checkpoints:
+            ckpts = [p.name for p in list_checkpoints(run)]
+            if not ckpts:
+                raise CheckpointError(f"{run} has no checkpoints yet; train it first")
+        else:
+            ckpts = [checkpoint]
+        for name in ckpts:
+            method, cfg, path = load_for_inference(run, name, device)
+            label = f"{run.name}:{path.stem}" if all_checkpoints else run.name
+            result = score_method(method, cfg, options, direction, label, warned)
+            for row in result.rows:
+                row.update({"run": str(run), "checkpoint": path.name, "direction": direction,
+                            **checkpoint_position(path)})
+                row.pop("fake", None)  # a temporary folder, gone by now
+            _merge(merged, result)
+    if all_checkpoints:
+        merged.summary = best_and_last(merged)
+    return merged
+
+
+def _merge(into: EvalResult, part: EvalResult) -> None:
+    into.rows += part.rows
+    into.bad += [b for b in part.bad if b not in into.bad]
+    into.columns = into.columns or part.columns
+    into.lower_is_better.update(part.lower_is_better)
+
+
+def best_and_last(result: EvalResult) -> dict:
+    """Per run and headline metric: the best checkpoint and the last one."""
+    summary: dict = {}
+    for run in dict.fromkeys(r["run"] for r in result.rows):
+        rows = [r for r in result.rows if r["run"] == run]
+        entry = {}
+        for col in result.columns:
+            if col.endswith("_std"):
+                continue
+            pick = min if result.lower_is_better.get(col, True) else max
+            best = pick(rows, key=lambda r, c=col: r[c])
+            entry[col] = {"best": best[col], "best_checkpoint": best["checkpoint"],
+                          "last": rows[-1][col], "last_checkpoint": rows[-1]["checkpoint"]}
+        summary[run] = entry
+    return summary
+
+
+
