@@ -12,12 +12,12 @@ To add a network: return ``{"name": WeightsEntry(...)}`` from a ``register_weigh
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from i2i import hookimpl
+from i2i.data.download import sha256_file
 from i2i.errors import WeightsError
 
 
@@ -63,14 +63,6 @@ def is_offline() -> bool:
     return os.environ.get("I2I_OFFLINE", "") not in ("", "0")
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _verified(path: Path, expected: str) -> bool:
     """Checksum check, remembered in a sidecar so large files are hashed once."""
     marker = path.with_name(path.name + ".sha256ok")
@@ -80,7 +72,7 @@ def _verified(path: Path, expected: str) -> bool:
             return True
     except OSError:
         pass
-    if sha256_of(path) != expected:
+    if sha256_file(path) != expected:
         return False
     try:
         marker.write_text(stamp)

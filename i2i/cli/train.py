@@ -28,6 +28,10 @@ def train(
     precision: str = typer.Option(None, "--precision", help="fp32, bf16 or fp16 (CUDA)."),
     channels_last: bool = typer.Option(None, "--channels-last/--no-channels-last",
                                        help="channels_last memory format on CUDA."),
+    direction: str = typer.Option(None, "--direction",
+                                  help="AtoB or BtoA: which folder is the input domain."),
+    eval_every: int = typer.Option(None, "--eval-every",
+                                   help="Score FID/KID on the test split every N epochs."),
     seed: int = typer.Option(None, "--seed", help="Random seed."),
     workers: int = typer.Option(None, "--workers", help="DataLoader worker processes."),
     max_steps: int = typer.Option(None, "--max-steps", help="Stop (and save) after N steps."),
@@ -44,6 +48,10 @@ def train(
 
         i2i train cyclegan --data builtin:toy --size 64 --epochs 3
 
+        i2i train pix2pix --data ./facades --direction BtoA
+
+        i2i train cyclegan --data ./horse2zebra --eval-every 5
+
         i2i train cyclegan --data ./maps --set loss.cycle=l2 --set generator.params.n_blocks=6
 
         i2i train --resume runs/horse2zebra
@@ -54,7 +62,7 @@ def train(
     from i2i.training.loop import train as run_training
 
     layer = _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
-                       channels_last, seed, workers, max_steps)
+                       channels_last, seed, workers, max_steps, direction, eval_every)
     if resume is not None:
         cfg = load_run_config(resume, layer, set_ or [])
         run_dir = resume
@@ -76,7 +84,7 @@ def train(
 
 
 def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
-               channels_last, seed, workers, max_steps) -> dict:
+               channels_last, seed, workers, max_steps, direction=None, eval_every=None) -> dict:
     """Command-line options as a config layer (only the ones given)."""
     layer: dict = {"data": {}, "train": {}, "schedule": {}}
     if data is not None:
@@ -88,6 +96,8 @@ def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, prec
         layer["data"]["batch_size"] = batch_size
     if workers is not None:
         layer["data"]["num_workers"] = workers
+    if direction is not None:
+        layer["data"]["direction"] = direction
     if epochs is not None:
         from i2i.errors import ConfigError
 
@@ -96,7 +106,7 @@ def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, prec
         layer["schedule"].update(n_epochs=epochs - epochs // 2, n_epochs_decay=epochs // 2)
     for key, value in (("gpus", gpus), ("device", device), ("precision", precision),
                        ("channels_last", channels_last), ("seed", seed),
-                       ("max_steps", max_steps)):
+                       ("max_steps", max_steps), ("eval_every", eval_every)):
         if value is not None:
             layer["train"][key] = value
     if name is not None:

@@ -17,6 +17,16 @@ from i2i.config import ComponentConfig, RunConfig, check_factory_params, load_pr
 from i2i.nets.blocks import init_weights
 
 
+def _check_loss_names(cfg: RunConfig) -> None:
+    """Every loss named in the config must exist, even one this method does not read, so a
+    typo (``--set loss.recon=l3`` on CycleGAN) is caught instead of silently ignored."""
+    from i2i.losses.builtin import gan_loss, recon_loss
+
+    gan_loss(cfg.loss.gan)
+    recon_loss(cfg.loss.cycle)
+    recon_loss(cfg.loss.recon)
+
+
 class Method:
     name: ClassVar[str] = ""
     paired: ClassVar[bool] = False  # does it need aligned (A, B) pairs?
@@ -31,6 +41,7 @@ class Method:
         self.autocast = contextlib.nullcontext
         self.scaler: torch.amp.GradScaler | None = None
         self.progress = 0.0  # fraction of training done, for annealed terms
+        _check_loss_names(cfg)
 
     # ------------------------------------------------------------------ to implement
     @classmethod

@@ -181,6 +181,13 @@ class RunPage(Callback):
         write_bytes_atomic(page.encode(), ctx.run_dir / "index.html")
 
 
-def default_callbacks(show_progress: bool = True) -> list[Callback]:
-    callbacks: list[Callback] = [JsonlLog(), SampleGrids(), RunPage()]
-    return ([ProgressBar()] if show_progress else []) + callbacks
+def default_callbacks(show_progress: bool = True, eval_every: int = 0) -> list[Callback]:
+    """Progress, log, samples, [evaluation every N epochs,] then the run page (last, so it
+    shows what the others just wrote)."""
+    callbacks: list[Callback] = [ProgressBar()] if show_progress else []
+    callbacks += [JsonlLog(), SampleGrids()]
+    if eval_every > 0:
+        from i2i.metrics.eval_callback import EvalCallback
+
+        callbacks.append(EvalCallback(every=eval_every))
+    return callbacks + [RunPage()]

@@ -129,7 +129,8 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     method.train_mode()
 
     ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
-    callbacks = (default_callbacks(show_progress) if callbacks is None else callbacks)
+    if callbacks is None:
+        callbacks = default_callbacks(show_progress, cfg.train.eval_every)
     callbacks = callbacks if info.is_main else []
     if info.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)

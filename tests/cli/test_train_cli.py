@@ -115,3 +115,33 @@ def test_overwrite_replaces_a_run_and_preset_sets_defaults(tmp_path, cli):
     assert cli(*args).exit_code == 2
     assert cli(*args, "--overwrite").exit_code == 0
     assert not (run / "stale.txt").exists() and (run / "config.yaml").is_file()
+
+
+def test_direction_and_loss_typos_reach_the_config(tmp_path, cli):
+    import yaml
+
+    result = cli("train", "cyclegan", "--data", "builtin:toy", "--size", "32", "--max-steps", "1",
+                 "--direction", "BtoA", "--workers", "0", "--quiet", "--name", "d",
+                 "--out-dir", str(tmp_path), *TINY_SETS)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((tmp_path / "d" / "config.yaml").read_text())["data"]["direction"] == \
+        "BtoA"
+    result = cli("train", "cyclegan", "--data", "builtin:toy", "--set", "loss.recon=l3",
+                 "--out-dir", str(tmp_path), "--quiet")
+    assert result.exit_code == 2 and "unknown recon loss 'l3'" in result.output
+
+
+def test_eval_every_scores_the_test_split_during_training(tmp_path, cli, shared_weights,
+                                                          monkeypatch):
+    import json
+
+    monkeypatch.setenv("I2I_WEIGHTS_DIR", str(shared_weights))
+    result = cli("train", "cyclegan", "--data", "builtin:toy", "--size", "32", "--epochs", "1",
+                 "--eval-every", "1", "--workers", "0", "--quiet", "--name", "ev",
+                 "--out-dir", str(tmp_path), *TINY_SETS, "--set", "data.max_dataset_size=4")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "ev" / "log.jsonl").read_text().splitlines()]
+    evals = [r for r in rows if r.get("eval") == "test"]
+    assert len(evals) == 1 and evals[0]["fid"] > 0 and "kid" in evals[0]
+    assert (tmp_path / "ev" / "metrics.png").is_file()
+    assert "evaluation" in (tmp_path / "ev" / "index.html").read_text()
