@@ -1,7 +1,8 @@
 """Seconds per CycleGAN training iteration and peak memory.
 
-    python benchmarks/train_step.py                      # CPU: 256 px/9 blocks, 128 px/6 blocks
-    python benchmarks/train_step.py --device cuda        # adds AMP (bf16) and channels_last rows
+    python benchmarks/train_step.py                      # CPU fp32 and bf16: 256/9, 128/6
+    python benchmarks/train_step.py --device cuda        # adds channels_last rows
+    python benchmarks/train_step.py --compare-reference  # alternate with the reference step
     python benchmarks/train_step.py --iters 10 --only 128
 
 Each row times ``CycleGAN.training_step`` (generator and discriminator updates, the image
@@ -38,10 +39,70 @@ def make_method(size: int, blocks: int, device: torch.device, precision: str,
     method = CycleGAN(cfg, device)
     if precision != "fp32":
         dtype = torch.bfloat16 if precision == "bf16" else torch.float16
-        method.autocast = functools.partial(torch.autocast, device_type="cuda", dtype=dtype)
+        method.autocast = functools.partial(torch.autocast, device_type=device.type, dtype=dtype)
     else:
         method.autocast = contextlib.nullcontext
     return method
+
+
+class ReferenceStep:
+    """The reference implementation's CycleGAN iteration, transcribed op for op in plain
+    PyTorch (forward all four images, G step with frozen D, D step with pooled fakes, plain
+    Adam), on i2i's networks, which match the reference module for module. Timing both on
+    the same machine in alternation gives a fair comparison on a noisy machine."""
+
+    def __init__(self, method: CycleGAN):
+        self.g_a, self.g_b = method.nets["G_A"], method.nets["G_B"]
+        self.d_a, self.d_b = method.nets["D_A"], method.nets["D_B"]
+        self.opt_g = torch.optim.Adam(list(self.g_a.parameters()) + list(self.g_b.parameters()),
+                                      lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(list(self.d_a.parameters()) + list(self.d_b.parameters()),
+                                      lr=2e-4, betas=(0.5, 0.999))
+        self.pool_a, self.pool_b = method.pool_a, method.pool_b
+
+    @staticmethod
+    def mse_to(pred, value):
+        return torch.nn.functional.mse_loss(pred, torch.tensor(value).expand_as(pred))
+
+    def __call__(self, batch):
+        l1 = torch.nn.functional.l1_loss
+        real_a, real_b = batch["A"], batch["B"]
+        fake_b = self.g_a(real_a)
+        rec_a = self.g_b(fake_b)
+        fake_a = self.g_b(real_b)
+        rec_b = self.g_a(fake_a)
+        for p in list(self.d_a.parameters()) + list(self.d_b.parameters()):
+            p.requires_grad_(False)
+        self.opt_g.zero_grad()
+        loss = (l1(self.g_a(real_b), real_b) * 5 + l1(self.g_b(real_a), real_a) * 5
+                + self.mse_to(self.d_a(fake_b), 1.0) + self.mse_to(self.d_b(fake_a), 1.0)
+                + l1(rec_a, real_a) * 10 + l1(rec_b, real_b) * 10)
+        loss.backward()
+        self.opt_g.step()
+        for p in list(self.d_a.parameters()) + list(self.d_b.parameters()):
+            p.requires_grad_(True)
+        self.opt_d.zero_grad()
+        for d, real, fake in ((self.d_a, real_b, self.pool_b.query(fake_b)),
+                              (self.d_b, real_a, self.pool_a.query(fake_a))):
+            loss_d = (self.mse_to(d(real), 1.0) + self.mse_to(d(fake.detach()), 0.0)) * 0.5
+            loss_d.backward()
+        self.opt_d.step()
+
+
+def compare_with_reference(size, blocks, iters, warmup):
+    """Alternate i2i's step and the reference step, iteration by iteration."""
+    torch.manual_seed(0)
+    ours = make_method(size, blocks, torch.device("cpu"), "fp32", False)
+    ref = ReferenceStep(make_method(size, blocks, torch.device("cpu"), "fp32", False))
+    data = {"A": torch.rand(1, 3, size, size) * 2 - 1, "B": torch.rand(1, 3, size, size) * 2 - 1}
+    times = {"i2i": [], "reference": []}
+    for i in range(warmup + iters):
+        for name, step in (("i2i", ours.training_step), ("reference", ref)):
+            start = time.perf_counter()
+            step(data)
+            if i >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def time_case(size, blocks, device, precision, channels_last, iters, warmup, batch):
@@ -77,13 +138,22 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--only", choices=list(CASES), default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--compare-reference", action="store_true",
+                        help="alternate with the reference step (CPU) and print both medians")
     args = parser.parse_args()
+    if args.compare_reference:
+        for key in [args.only] if args.only else list(CASES):
+            size, blocks = CASES[key]
+            medians = compare_with_reference(size, blocks, args.iters, args.warmup)
+            print(f"{size} px, {blocks} blocks, batch 1, cpu: i2i {medians['i2i']:.3f} s/it, "
+                  f"reference step {medians['reference']:.3f} s/it")
+        return
     device = torch.device(args.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    variants = [("fp32", False)]
+    variants = [("fp32", False), ("bf16", False)]
     if device.type == "cuda":
-        variants += [("fp32", True), ("bf16", False), ("bf16", True)]
+        variants += [("fp32", True), ("bf16", True)]
     cases = [args.only] if args.only else list(CASES)
     results: dict = {}
     for _ in range(args.rounds):

@@ -25,7 +25,7 @@ def train(
     gpus: int = typer.Option(None, "--gpus",
                              help="Processes/GPUs on this machine (N>1 launches torchrun)."),
     device: str = typer.Option(None, "--device", help="auto, cpu, cuda, cuda:N or mps."),
-    precision: str = typer.Option(None, "--precision", help="fp32, bf16 or fp16 (CUDA)."),
+    precision: str = typer.Option(None, "--precision", help="fp32, bf16 (CUDA or CPU) or fp16 (CUDA)."),
     channels_last: bool = typer.Option(None, "--channels-last/--no-channels-last",
                                        help="channels_last memory format on CUDA."),
     direction: str = typer.Option(None, "--direction",

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from i2i.data.download import sha256_file as sha256_of
 from i2i.metrics.features import PROTOCOL, FeatureSet
-from i2i.weights import home_dir, sha256_of
+from i2i.weights import home_dir
 
 CACHE_VERSION = 1
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from i2i.data.download import sha256_file as sha256_of
 from i2i.metrics.lpips import HEADS_FILE, HEADS_SHA256, LPIPS, load_heads, to_unit_range
-from i2i.weights import sha256_of
 
 
 def test_vendored_heads_are_the_published_v0_1_vgg_file():
