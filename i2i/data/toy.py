@@ -77,18 +77,31 @@ def materialise(size: int) -> Path:
     """Write the toy dataset at ``size`` px (once) and return its folder."""
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise DataError(f"builtin:toy supports sizes {MIN_SIZE}-{MAX_SIZE}, got {size}")
-    root = toy_root(size)
+    images = {
+        f"{split}{domain}": [(seed, lambda seed=seed, draw=draw: draw(seed, size))
+                             for seed in _seeds(split, domain, count)]
+        for split, count in (("train", N_TRAIN), ("test", N_TEST))
+        for domain, draw in (("A", draw_a), ("B", draw_b))
+    }
+    return write_once(toy_root(size), images)
+
+
+def write_once(root: Path, images: dict) -> Path:
+    """Write ``{subfolder: [(seed, make_image), ...]}`` as PNGs under ``root``, once.
+
+    Everything goes to a temp folder renamed into place at the end, so an interrupted write
+    never leaves a folder that looks complete; a ``COMPLETE`` marker says it is done.
+    """
     if (root / "COMPLETE").is_file():
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".toy-", dir=root.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root.parent.name}-", dir=root.parent))
     try:
-        for split, count in (("train", N_TRAIN), ("test", N_TEST)):
-            for domain, draw in (("A", draw_a), ("B", draw_b)):
-                folder = tmp / f"{split}{domain}"
-                folder.mkdir()
-                for seed in _seeds(split, domain, count):
-                    draw(seed, size).save(folder / f"{seed:06d}.png")
+        for sub, items in images.items():
+            folder = tmp / sub
+            folder.mkdir()
+            for seed, make in items:
+                make().save(folder / f"{seed:06d}.png")
         (tmp / "COMPLETE").write_text("ok\n")
         try:
             tmp.rename(root)

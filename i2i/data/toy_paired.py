@@ -14,12 +14,11 @@ by name, unpaired ones as two domains.
 from __future__ import annotations
 
 import random
-import shutil
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from i2i.data.toy import write_once
 from i2i.errors import DataError
 
 N_TRAIN = 200
@@ -80,24 +79,10 @@ def materialise(size: int) -> Path:
     """Write the paired toy dataset at ``size`` px (once) and return its folder."""
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise DataError(f"builtin:toy_paired supports sizes {MIN_SIZE}-{MAX_SIZE}, got {size}")
-    root = toy_paired_root(size)
-    if (root / "COMPLETE").is_file():
-        return root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".toy_paired-", dir=root.parent))
-    try:
-        for split, count, offset in (("train", N_TRAIN, 0), ("test", N_TEST, 100_000)):
-            for domain, draw in (("A", draw_a), ("B", draw_b)):
-                folder = tmp / f"{split}{domain}"
-                folder.mkdir()
-                for seed in range(offset, offset + count):
-                    draw(seed, size).save(folder / f"{seed:06d}.png")
-        (tmp / "COMPLETE").write_text("ok\n")
-        try:
-            tmp.rename(root)
-        except OSError:  # another process finished first; theirs is identical
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return root
+    images = {
+        f"{split}{domain}": [(seed, lambda seed=seed, draw=draw: draw(seed, size))
+                             for seed in range(offset, offset + count)]
+        for split, count, offset in (("train", N_TRAIN, 0), ("test", N_TEST, 100_000))
+        for domain, draw in (("A", draw_a), ("B", draw_b))
+    }
+    return write_once(toy_paired_root(size), images)

@@ -91,6 +91,21 @@ class Method:
                     raise
         return torch.optim.Adam(params, **kwargs)
 
+    def d_input(self, x: torch.Tensor) -> torch.Tensor:
+        """Instance noise (``loss.d_noise_std``, annealed to zero over training) on what a
+        discriminator sees."""
+        std = self.cfg.loss.d_noise_std * (1.0 - self.progress)
+        return x + torch.randn_like(x) * std if std > 0 else x
+
+    def images_of(self, batch: dict, *keys: str) -> list[torch.Tensor]:
+        """Batch tensors on the device (channels_last on CUDA when configured)."""
+        channels_last = self.cfg.train.channels_last and self.device.type == "cuda"
+        out = []
+        for key in keys:
+            x = batch[key].to(self.device, non_blocking=True)
+            out.append(x.contiguous(memory_format=torch.channels_last) if channels_last else x)
+        return out
+
     def net(self, key: str) -> nn.Module:
         """The module to train with (DDP-wrapped under torchrun, else the plain one)."""
         return self.train_nets.get(key, self.nets[key])

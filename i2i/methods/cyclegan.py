@@ -46,18 +46,9 @@ class CycleGAN(Method):
         self.pool_b = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
 
     # ------------------------------------------------------------------ training
-    def _d_input(self, x: torch.Tensor) -> torch.Tensor:
-        """Instance noise (annealed to zero over training) on discriminator inputs."""
-        std = self.cfg.loss.d_noise_std * (1.0 - self.progress)
-        return x + torch.randn_like(x) * std if std > 0 else x
-
     def training_step(self, batch: dict) -> dict[str, float]:
         loss_cfg = self.cfg.loss
-        real_a = batch["A"].to(self.device, non_blocking=True)
-        real_b = batch["B"].to(self.device, non_blocking=True)
-        if self.cfg.train.channels_last and self.device.type == "cuda":
-            real_a = real_a.contiguous(memory_format=torch.channels_last)
-            real_b = real_b.contiguous(memory_format=torch.channels_last)
+        real_a, real_b = self.images_of(batch, "A", "B")
         g_a, g_b = self.net("G_A"), self.net("G_B")
         lam_a, lam_b, lam_idt = loss_cfg.lambda_A, loss_cfg.lambda_B, loss_cfg.identity
         need_fwd_cycle = loss_cfg.forward_cycle and lam_a > 0
@@ -72,8 +63,8 @@ class CycleGAN(Method):
             total = fake_b.new_zeros(())
             if self.use_gan:
                 # The bare modules, not DDP views: D is frozen here and must not sync.
-                logs["G_A"] = self.gan.generator_loss(self.nets["D_A"](self._d_input(fake_b)))
-                logs["G_B"] = self.gan.generator_loss(self.nets["D_B"](self._d_input(fake_a)))
+                logs["G_A"] = self.gan.generator_loss(self.nets["D_A"](self.d_input(fake_b)))
+                logs["G_B"] = self.gan.generator_loss(self.nets["D_B"](self.d_input(fake_a)))
                 total = total + loss_cfg.gan_weight * (logs["G_A"] + logs["G_B"])
             if need_fwd_cycle:
                 logs["cycle_A"] = self.cycle(g_b(fake_b), real_a) * lam_a
@@ -105,7 +96,7 @@ class CycleGAN(Method):
     def _d_loss(self, key: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         d = self.net(key)
         fake = fake.detach()
-        loss = self.gan.discriminator_loss(d(self._d_input(real)), d(self._d_input(fake)))
+        loss = self.gan.discriminator_loss(d(self.d_input(real)), d(self.d_input(fake)))
         if self.gan.needs_gradient_penalty:
             # The bare module: DDP cannot double-backward, and grads still reach d's params.
             bare = self.nets[key]

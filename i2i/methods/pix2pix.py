@@ -58,18 +58,9 @@ class Pix2Pix(Method):
         self.optimizers["G"] = self.make_adam(self.nets["G"])
 
     # ------------------------------------------------------------------ training
-    def _d_input(self, x: torch.Tensor) -> torch.Tensor:
-        """Instance noise (annealed to zero over training) on discriminator inputs."""
-        std = self.cfg.loss.d_noise_std * (1.0 - self.progress)
-        return x + torch.randn_like(x) * std if std > 0 else x
-
     def training_step(self, batch: dict) -> dict[str, float]:
         loss_cfg = self.cfg.loss
-        real_a = batch["A"].to(self.device, non_blocking=True)
-        real_b = batch["B"].to(self.device, non_blocking=True)
-        if self.cfg.train.channels_last and self.device.type == "cuda":
-            real_a = real_a.contiguous(memory_format=torch.channels_last)
-            real_b = real_b.contiguous(memory_format=torch.channels_last)
+        real_a, real_b = self.images_of(batch, "A", "B")
         logs: dict[str, torch.Tensor] = {}
         with self.autocast():
             fake_b = self.net("G")(real_a)
@@ -85,7 +76,7 @@ class Pix2Pix(Method):
             total = fake_b.new_zeros(())
             if self.use_gan:
                 # The bare module, not a DDP view: D is frozen here and must not sync.
-                pred = self.nets["D"](self._d_input(torch.cat([real_a, fake_b], 1)))
+                pred = self.nets["D"](self.d_input(torch.cat([real_a, fake_b], 1)))
                 logs["G_GAN"] = self.gan.generator_loss(pred)
                 total = total + loss_cfg.gan_weight * logs["G_GAN"]
             if loss_cfg.lambda_recon > 0:
@@ -101,8 +92,8 @@ class Pix2Pix(Method):
         d = self.net("D")
         real_pair = torch.cat([real_a, real_b], 1)
         fake_pair = torch.cat([real_a, fake_b], 1)
-        loss = self.gan.discriminator_loss(d(self._d_input(real_pair)),
-                                           d(self._d_input(fake_pair)))
+        loss = self.gan.discriminator_loss(d(self.d_input(real_pair)),
+                                           d(self.d_input(fake_pair)))
         if self.gan.needs_gradient_penalty:
             bare = self.nets["D"]
             loss = loss + self.cfg.loss.gp_weight * gradient_penalty(bare, real_pair, fake_pair)
