@@ -113,8 +113,13 @@ def find_checkpoint(run: Path, checkpoint: str | None) -> Path:
     return latest
 
 
-def load_for_inference(run: Path, checkpoint: str | None, device: torch.device):
-    """(method with generators loaded, in inference mode; its config; checkpoint path)."""
+def load_for_inference(run: Path, checkpoint: str | None, device: torch.device,
+                       eval_mode: bool = False):
+    """(method with generators loaded, in inference mode; its config; checkpoint path).
+
+    ``eval_mode`` forces ``net.eval()`` (running batch-norm statistics, no dropout) instead
+    of the method's own test mode, like the reference code's ``--eval``.
+    """
     from i2i.plugins import lookup
     from i2i.training.checkpoint import load_checkpoint, load_nets
 
@@ -125,5 +130,9 @@ def load_for_inference(run: Path, checkpoint: str | None, device: torch.device):
     cls = lookup("methods", payload["method"])
     method = cls(cfg, device, training=False)
     load_nets(method, payload, path)
-    method.inference_mode()
+    if eval_mode:
+        for net in method.nets.values():
+            net.eval()
+    else:
+        method.inference_mode()
     return method, cfg, path

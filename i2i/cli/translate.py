@@ -21,6 +21,8 @@ def translate(
                             help="pad: translate at full size; resize: at the training size."),
     ext: str = typer.Option(None, "--ext", help="Output extension (default: the input's)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps."),
+    eval_mode: bool = typer.Option(False, "--eval",
+                                   help="Nets in eval mode (running BN stats, no dropout)."),
     workers: int = typer.Option(2, "--workers", help="Threads that read images."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -47,7 +49,7 @@ def translate(
         raise ConfigError(f"--fit is '{fit}'; choose one of: {', '.join(FITS)}")
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
-    method, cfg, path = load_for_inference(run, checkpoint, select_device(device))
+    method, cfg, path = load_for_inference(run, checkpoint, select_device(device), eval_mode)
     if direction not in method.generator_for:
         valid = ", ".join(method.generator_for)
         raise ConfigError(f"--direction '{direction}' is not one of: {valid}")

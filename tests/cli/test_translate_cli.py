@@ -116,3 +116,42 @@ def test_checkpoint_from_another_architecture_is_refused(tiny_run, tmp_path, cli
     result = cli("translate", str(tmp_path / "other.pt"), str(tmp_path / "in"), "--out",
                  str(tmp_path / "o"))
     assert result.exit_code == 2 and "unknown method 'pix2pax'" in result.output
+
+
+def test_batch_script_translates_every_folder_and_reports_bad_ones(tiny_run, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "batch_translate.sh"
+    for name in ("a", "b"):
+        make_inputs(tmp_path / "in" / name)
+    (tmp_path / "in" / "b" / "broken.png").write_text("not an image")
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run(["bash", str(script), str(tiny_run), str(tmp_path / "in"),
+                           str(tmp_path / "out")], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 8, proc.stdout + proc.stderr
+    assert "ok       a" in proc.stdout and "partial  b" in proc.stdout
+    assert (tmp_path / "out" / "a" / "odd.png").is_file()
+    assert (tmp_path / "out" / "b" / "odd.png").is_file()
+
+
+def test_eval_flag_switches_pix2pix_from_its_test_mode_to_eval_mode(tmp_path, cli):
+    import torch
+
+    from i2i.runs import load_for_inference
+
+    result = cli("train", "pix2pix", "--data", "builtin:toy_paired", "--size", "32",
+                 "--max-steps", "1", "--workers", "0", "--quiet", "--name", "p",
+                 "--out-dir", str(tmp_path), "--set", "train.sample_every=0")
+    assert result.exit_code == 0, result.output
+    cpu = torch.device("cpu")
+    default, _, _ = load_for_inference(tmp_path / "p", None, cpu)
+    forced, _, _ = load_for_inference(tmp_path / "p", None, cpu, eval_mode=True)
+    assert default.nets["G"].training and not forced.nets["G"].training
+    make_inputs(tmp_path / "in")
+    result = cli("translate", str(tmp_path / "p"), str(tmp_path / "in" / "odd.png"), "--out",
+                 str(tmp_path / "o"), "--eval", "--quiet")
+    assert result.exit_code == 0, result.output
