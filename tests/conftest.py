@@ -51,3 +51,14 @@ def fresh_plugins():
     reset_plugins()
     yield
     reset_plugins()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny nets run faster on one thread, and far faster on a loaded machine."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

@@ -18,13 +18,7 @@ from i2i.runs import resolve_train_config
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny nets: one thread is faster, and far faster on a loaded machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TINY_CYCLEGAN = ["generator.params.ngf=4", "generator.params.n_blocks=1",
                  "discriminator.params.ndf=4", "data.batch_size=2"]
 TINY_PIX2PIX = ["generator.params.ngf=4", "discriminator.params.ndf=4", "data.batch_size=2"]

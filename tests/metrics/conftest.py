@@ -32,6 +32,8 @@ def tiny_inception(monkeypatch, tmp_path):
 
     net_file = tmp_path / "tiny-net.bin"
     net_file.write_bytes(b"tiny")
+    # A cache of its own: another test's identical random images must not pre-fill it.
+    monkeypatch.setenv("I2I_HOME", str(tmp_path / "i2i_home"))
     calls = []
     monkeypatch.setattr(networks, "load_inception",
                         lambda weights_dir, device, need_head=False: (TinyFeatureNet(), net_file))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,36 +12,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from i2i.cli.main import app
+from tests.metrics.conftest import make_images
 
 SHARED_WEIGHTS = Path(__file__).resolve().parents[2].parent / "shared" / "weights"
 
 
-class TinyFeatureNet(torch.nn.Module):
-    """Stands in for the Inception so CLI tests run in milliseconds."""
-
-    fc = None
-    has_head = False
-
-    def forward(self, x):
-        return torch.flatten(F.adaptive_avg_pool2d(x, 8), 1), None
-
-
-@pytest.fixture
-def tiny_inception(monkeypatch, tmp_path):
-    import i2i.metrics.networks as networks
-
-    net_file = tmp_path / "tiny.bin"
-    net_file.write_bytes(b"tiny")
-    monkeypatch.setattr(networks, "load_inception",
-                        lambda weights_dir, device, need_head=False: (TinyFeatureNet(), net_file))
-
-
 def images(folder: Path, n: int, size=(32, 32), seed: int = 0, ext=".png") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    for i in range(n):
-        Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(
-            folder / f"{i:03d}{ext}")
+    make_images(folder, n, size, seed, ext)
     return folder
 
 
