@@ -103,6 +103,7 @@ class TrainConfig:
     precision: str = _choices("fp32", "bf16", "fp16", default="fp32")
     channels_last: bool = False
     max_steps: int | None = None
+    threads: int = 0  # CPU threads for torch; 0 keeps torch's default (all cores)
     log_every: int = 10
     sample_every: int = 200
     checkpoint_every: int = 0

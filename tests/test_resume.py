@@ -81,3 +81,15 @@ def test_keep_last_prunes_old_checkpoints(tmp_path):
     kept = ckpt.list_checkpoints(tmp_path / "k")
     assert len(kept) == 2
     assert ckpt.latest_checkpoint(tmp_path / "k") in kept
+
+
+def test_threads_setting_sets_torch_threads(tmp_path):
+    before = torch.get_num_threads()
+    cfg = tiny_config(tmp_path, "t", 1)
+    cfg.train.threads = 1
+    torch.set_num_threads(2)  # so the assertion below sees a change on any machine
+    try:
+        train(cfg, tmp_path / "t", show_progress=False)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

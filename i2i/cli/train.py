@@ -35,6 +35,7 @@ def train(
                                    help="Score FID/KID on the test split every N epochs."),
     seed: int = typer.Option(None, "--seed", help="Random seed."),
     workers: int = typer.Option(None, "--workers", help="DataLoader worker processes."),
+    threads: int = typer.Option(None, "--threads", help="CPU threads for torch (0: all)."),
     max_steps: int = typer.Option(None, "--max-steps", help="Stop (and save) after N steps."),
     resume: Path = typer.Option(None, "--resume", help="Continue this run folder exactly."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
@@ -63,7 +64,7 @@ def train(
     from i2i.training.loop import train as run_training
 
     layer = _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
-                       channels_last, seed, workers, max_steps, direction, eval_every)
+                       channels_last, seed, workers, max_steps, direction, eval_every, threads)
     if resume is not None:
         cfg = load_run_config(resume, layer, set_ or [])
         run_dir = resume
@@ -85,7 +86,8 @@ def train(
 
 
 def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
-               channels_last, seed, workers, max_steps, direction=None, eval_every=None) -> dict:
+               channels_last, seed, workers, max_steps, direction=None, eval_every=None,
+               threads=None) -> dict:
     """Command-line options as a config layer (only the ones given)."""
     layer: dict = {"data": {}, "train": {}, "schedule": {}}
     if data is not None:
@@ -107,7 +109,8 @@ def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, prec
         layer["schedule"].update(n_epochs=epochs - epochs // 2, n_epochs_decay=epochs // 2)
     for key, value in (("gpus", gpus), ("device", device), ("precision", precision),
                        ("channels_last", channels_last), ("seed", seed),
-                       ("max_steps", max_steps), ("eval_every", eval_every)):
+                       ("max_steps", max_steps), ("eval_every", eval_every),
+                       ("threads", threads)):
         if value is not None:
             layer["train"][key] = value
     if name is not None:

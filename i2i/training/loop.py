@@ -106,6 +106,8 @@ def _local_rank() -> int:
 
 def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInfo):
     seed_everything(cfg.train.seed + info.rank)
+    if cfg.train.threads > 0:  # small nets or a shared machine: fewer threads can be faster
+        torch.set_num_threads(cfg.train.threads)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed crop sizes: let cuDNN pick kernels once
     cls = method_class(cfg.method)

@@ -94,7 +94,7 @@ def test_command_line_options_land_in_the_saved_config(tmp_path, cli):
 
     result = cli("train", "cyclegan", "--data", "builtin:toy", "--size", "32", "--epochs", "5",
                  "--batch-size", "2", "--seed", "7", "--workers", "0", "--max-steps", "1",
-                 "--device", "cpu", "--no-channels-last", "--name", "opts",
+                 "--device", "cpu", "--no-channels-last", "--threads", "1", "--name", "opts",
                  "--out-dir", str(tmp_path), "--quiet", *TINY_SETS)
     assert result.exit_code == 0, result.output
     cfg = yaml.safe_load((tmp_path / "opts" / "config.yaml").read_text())
@@ -103,6 +103,7 @@ def test_command_line_options_land_in_the_saved_config(tmp_path, cli):
     assert (cfg["schedule"]["n_epochs"], cfg["schedule"]["n_epochs_decay"]) == (3, 2)
     assert cfg["train"]["seed"] == 7 and cfg["train"]["device"] == "cpu"
     assert cfg["train"]["channels_last"] is False
+    assert cfg["train"]["threads"] == 1
 
 
 def test_overwrite_replaces_a_run_and_preset_sets_defaults(tmp_path, cli):
