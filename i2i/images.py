@@ -79,11 +79,16 @@ def finish_atomic(tmp: str | Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
-def save_image_atomic(img: Image.Image, dest: Path, protected: Iterable[Path] = ()) -> None:
-    """Write ``img`` to ``dest`` via a temp file + rename; never over a protected input."""
+def protect(paths: Iterable[Path]) -> frozenset[Path]:
+    """The inputs a batch must never overwrite, resolved once (pass to save_image_atomic)."""
+    return frozenset(Path(p).resolve() for p in paths)
+
+
+def save_image_atomic(img: Image.Image, dest: Path, protected: frozenset[Path] = frozenset()
+                      ) -> None:
+    """Write ``img`` to ``dest`` via a temp file + rename; never over a ``protect()``-ed input."""
     dest = Path(dest)
-    resolved = dest.resolve()
-    if any(resolved == Path(p).resolve() for p in protected):
+    if dest.resolve() in protected:
         raise DataError(f"refusing to overwrite input file {dest}; choose another --out")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fmt = Image.registered_extensions().get(dest.suffix.lower())

@@ -20,7 +20,14 @@ import torch.nn.functional as F
 from PIL import Image
 
 from i2i.errors import DataError
-from i2i.images import is_image_file, list_images, load_rgb, pil_to_tensor, save_image_atomic
+from i2i.images import (
+    is_image_file,
+    list_images,
+    load_rgb,
+    pil_to_tensor,
+    protect,
+    save_image_atomic,
+)
 from i2i.images import tensor_to_pil as to_pil
 
 FITS = ("pad", "resize")
@@ -83,6 +90,9 @@ def _check_outside(out_dir: Path, input_dir: Path) -> None:
                         "outside the inputs")
 
 
+READ_AHEAD = 4  # images decoded ahead per reader thread: bounded, so memory stays flat
+
+
 def _load(job: Job, channels: int) -> tuple[Job, torch.Tensor | None, str]:
     try:
         return job, pil_to_tensor(load_rgb(job.source, channels)), ""
@@ -90,32 +100,47 @@ def _load(job: Job, channels: int) -> tuple[Job, torch.Tensor | None, str]:
         return job, None, str(err)
 
 
+def _read_in_order(jobs: list[Job], channels: int, workers: int):
+    """Decode images on ``workers`` threads, in input order, at most a few ahead of use
+    (``Executor.map`` would decode every input up front and hold them all in memory)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, workers)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append(pool.submit(_load, job, channels))
+            if len(pending) >= workers * READ_AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def _batches(jobs: list[Job], channels: int, batch_size: int, fit: str, size: int,
              workers: int) -> Iterator[tuple[list[Job], list[tuple[int, int]], torch.Tensor] |
                                    tuple[Job, str]]:
-    """Yield batches of same-shaped inputs, or (job, error) for unreadable ones."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    pending: list[tuple[Job, torch.Tensor]] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for job, tensor, error in pool.map(lambda j: _load(j, channels), jobs):
-            if tensor is None:
-                yield job, error
-                continue
-            if fit == "resize":
-                tensor = F.interpolate(tensor[None], size=(size, size), mode="bicubic",
-                                       align_corners=False)[0].clamp(-1, 1)
-            if pending and (len(pending) >= batch_size or pending[0][1].shape != tensor.shape):
-                yield _stack(pending)
-                pending = []
-            pending.append((job, tensor))
-        if pending:
+    """Yield (jobs, their original (h, w), stacked tensor) for runs of same-shaped inputs,
+    or (job, error) for unreadable ones."""
+    pending: list[tuple[Job, tuple[int, int], torch.Tensor]] = []
+    for job, tensor, error in _read_in_order(jobs, channels, workers):
+        if tensor is None:
+            yield job, error
+            continue
+        original = tuple(tensor.shape[-2:])
+        if fit == "resize":
+            tensor = F.interpolate(tensor[None], size=(size, size), mode="bicubic",
+                                   align_corners=False)[0].clamp(-1, 1)
+        if pending and (len(pending) >= batch_size or pending[0][2].shape != tensor.shape):
             yield _stack(pending)
+            pending = []
+        pending.append((job, original, tensor))
+    if pending:
+        yield _stack(pending)
 
 
 def _stack(items):
-    jobs = [j for j, _ in items]
-    return jobs, [tuple(t.shape[-2:]) for _, t in items], torch.stack([t for _, t in items])
+    return [j for j, _, _ in items], [hw for _, hw, _ in items], torch.stack([t for *_, t in items])
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, int]:
@@ -132,20 +157,10 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
     """Translate ``jobs`` with ``method``; ``progress(n)`` is called per image handled."""
     cfg = method.cfg
     channels = cfg.data.input_nc if direction == "AtoB" else cfg.data.output_nc
-    generator = method.nets[method.generator_for.get(direction, "")] \
-        if direction in method.generator_for else None
+    generator = method.nets.get(method.generator_for.get(direction, ""))
     multiple = getattr(generator, "size_multiple", 16)
-    original_sizes: dict[Path, tuple[int, int]] = {}
-    if fit == "resize":
-        for job in jobs:
-            try:
-                with Image.open(job.source) as img:
-                    original_sizes[job.source] = img.size
-            except Exception:  # reported when loading fails below
-                pass
     result = TranslateResult()
-    protected = [j.source for j in jobs]
-    device = method.device
+    protected = protect(j.source for j in jobs)
     with torch.inference_mode():
         for item in _batches(jobs, channels, batch_size, fit, cfg.data.crop_size, workers):
             if isinstance(item[0], Job):
@@ -154,13 +169,13 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
                 if progress:
                     progress(1)
                 continue
-            batch_jobs, _, x = item
-            x, h, w = pad_to_multiple(x.to(device), multiple)
+            batch_jobs, originals, x = item
+            x, h, w = pad_to_multiple(x.to(method.device), multiple)
             y = method.translate(x, direction)[..., :h, :w].float().cpu()
-            for job, out in zip(batch_jobs, y, strict=True):
+            for job, (orig_h, orig_w), out in zip(batch_jobs, originals, y, strict=True):
                 img = to_pil(out)
-                if fit == "resize" and job.source in original_sizes:
-                    img = img.resize(original_sizes[job.source], Image.Resampling.BICUBIC)
+                if img.size != (orig_w, orig_h):  # --fit resize: back to the input's size
+                    img = img.resize((orig_w, orig_h), Image.Resampling.BICUBIC)
                 try:
                     save_image_atomic(img, job.dest, protected=protected)
                     result.written.append(job.dest)

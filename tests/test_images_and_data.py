@@ -12,7 +12,7 @@ from i2i.data.datasets import build_dataset, resolve_root
 from i2i.data.sampler import EpochSampler
 from i2i.data.transforms import Augment, preprocess
 from i2i.errors import DataError
-from i2i.images import load_rgb, save_image_atomic
+from i2i.images import load_rgb, protect, save_image_atomic
 
 
 @pytest.mark.parametrize("mode", ["L", "RGBA", "CMYK", "P", "I;16", "LA", "1"])
@@ -46,7 +46,7 @@ def test_save_refuses_to_overwrite_an_input(tmp_path):
     src = tmp_path / "in.png"
     Image.new("RGB", (4, 4)).save(src)
     with pytest.raises(DataError, match="refusing to overwrite input"):
-        save_image_atomic(Image.new("RGB", (4, 4), "red"), src, protected=[src])
+        save_image_atomic(Image.new("RGB", (4, 4), "red"), src, protected=protect([src]))
     assert load_rgb(src).getpixel((0, 0)) == (0, 0, 0)
 
 

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from i2i.console import console, warn
 from i2i.errors import DataError, I2IError, PartialFailure
-from i2i.images import list_images, load_rgb, pil_to_tensor, save_image_atomic
+from i2i.images import list_images, load_rgb, pil_to_tensor, protect, save_image_atomic
 from i2i.images import tensor_to_pil as _tensor_to_pil
 from i2i.stylize.grid import make_grid
 from i2i.stylize.optimize import StepReport, choose_device
@@ -138,9 +138,8 @@ def run_stylize(
     style_images = [load_rgb(style) for style in styles]
     style_tensors = [image_to_tensor(img, device) for img in style_images]
     init = _load_init(settings, device)
-    protected = [src for src, _ in pairs] + list(styles)
-    if init is not None:
-        protected.append(Path(settings.init))
+    protected = protect([src for src, _ in pairs] + list(styles)
+                        + ([Path(settings.init)] if init is not None else []))
     model = _load_model(settings, device)
 
     result = StylizeResult()
@@ -210,7 +209,7 @@ def run_texture(source: Path, out: Path, settings: StylizeSettings) -> StylizeRe
     init = _load_init(settings, device)
     model = _load_model(settings, device)
     width, height = settings.texture_size or (settings.size, settings.size)
-    protected = [Path(source)] + ([Path(settings.init)] if init is not None else [])
+    protected = protect([Path(source)] + ([Path(settings.init)] if init is not None else []))
     with _progress() as progress:
         task = progress.add_task(f"texture {width}x{height}", total=settings.steps, losses="")
 

@@ -155,3 +155,21 @@ def test_eval_flag_switches_pix2pix_from_its_test_mode_to_eval_mode(tmp_path, cl
     result = cli("translate", str(tmp_path / "p"), str(tmp_path / "in" / "odd.png"), "--out",
                  str(tmp_path / "o"), "--eval", "--quiet")
     assert result.exit_code == 0, result.output
+
+
+def test_reading_stays_a_bounded_distance_ahead_of_translation(monkeypatch, tmp_path):
+    from i2i import inference
+
+    started = []
+
+    def fake_load(job, channels):
+        started.append(job)
+        return job, None, "x"
+
+    monkeypatch.setattr(inference, "_load", fake_load)
+    jobs = [inference.Job(tmp_path / f"{i}.png", tmp_path / "o" / f"{i}.png") for i in range(50)]
+    reader = inference._read_in_order(jobs, 3, workers=1)
+    first = next(reader)
+    assert first[0] is jobs[0]
+    assert len(started) <= inference.READ_AHEAD + 1  # not all 50 decoded up front
+    assert [job for job, *_ in reader] == jobs[1:]  # and the order is kept
