@@ -10,7 +10,6 @@ dataset never looks complete.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import tarfile
 import zipfile
@@ -189,7 +188,3 @@ def _has_images(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     return any(p.is_file() and is_image_file(p) for p in folder.rglob("*"))
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

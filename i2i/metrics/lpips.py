@@ -27,7 +27,6 @@ SHIFT = (-0.030, -0.088, -0.188)
 SCALE = (0.458, 0.448, 0.450)
 #: VGG16 ``features`` index just after each tapped ReLU (relu1_2 ... relu5_3)
 TAPS = (4, 9, 16, 23, 30)
-CHANNELS = (64, 128, 256, 512, 512)
 
 
 class LPIPS(nn.Module):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-import torch
 from torch import nn
 
 from i2i.errors import ConfigError
@@ -87,16 +86,8 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
     return net
 
 
-def count_parameters(net: nn.Module) -> int:
-    return sum(p.numel() for p in net.parameters())
-
-
 def set_requires_grad(nets, flag: bool) -> None:
     """Freeze or unfreeze nets (discriminators during the generator step)."""
     for net in nets if isinstance(nets, (list, tuple)) else [nets]:
         for p in net.parameters():
             p.requires_grad_(flag)
-
-
-def to_channels_last(net: nn.Module) -> nn.Module:
-    return net.to(memory_format=torch.channels_last)
