@@ -14,8 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from i2i.console import console
 from i2i.errors import DataError
 from i2i.metrics.base import Metric, PairedMetric, SetMetric
-from i2i.metrics.job import EvalJob, EvalOptions, ImageSet, resolve_device
+from i2i.metrics.job import EvalJob, EvalOptions, ImageSet
 from i2i.metrics.pairing import load_pair, match_pairs
+from i2i.training.device import select_device
 
 
 @dataclass
@@ -52,7 +53,7 @@ def evaluate_folders(real: Path, fakes: list[Path], options: EvalOptions,
     """
     warned = set() if warned is None else warned
     metrics = metric_objects(options.metrics)
-    device = resolve_device(options.device)
+    device = select_device(options.device)
     real_set = ImageSet.from_folder(real, "--real", cacheable=True)
     fake_sets = [ImageSet.from_folder(f, "--fake") for f in fakes]
     result = EvalResult(columns=[c for m in metrics for c in m.columns],

@@ -34,22 +34,6 @@ class EvalOptions:
     cache: bool = True  # cache the real set's features under $I2I_HOME/metrics
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when present; anything else is passed to torch (cpu, cuda:1)."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError as err:
-        from i2i.errors import ConfigError
-
-        raise ConfigError(f"unknown --device '{name}'; use auto, cpu, cuda or cuda:N") from err
-    if device.type == "cuda" and not torch.cuda.is_available():
-        from i2i.errors import ConfigError
-
-        raise ConfigError("--device cuda was asked for but CUDA is not available; use cpu")
-    return device
-
 
 def image_files(folder: Path, label: str) -> list[Path]:
     """Images under ``folder``; DataError when it is missing or holds none."""

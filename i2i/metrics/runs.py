@@ -19,7 +19,8 @@ from pathlib import Path
 
 from i2i.errors import CheckpointError, DataError
 from i2i.metrics.evaluate import EvalResult, evaluate_folders, metric_objects
-from i2i.metrics.job import EvalOptions, resolve_device
+from i2i.metrics.job import EvalOptions
+from i2i.training.device import select_device
 
 DIRECTIONS = {"AtoB": ("testA", "testB"), "BtoA": ("testB", "testA")}
 _CKPT = re.compile(r"^(epoch|step)_(\d+)\.pt$")
@@ -82,7 +83,7 @@ def evaluate_runs(runs: list[Path], options: EvalOptions, direction: str = "AtoB
     from i2i.training.checkpoint import list_checkpoints
 
     metric_objects(options.metrics)  # unknown names fail before any translation
-    device = resolve_device(options.device)
+    device = select_device(options.device)
     options = replace(options, device=str(device))
     merged = EvalResult()
     warned: set[str] = set()  # each warning once for all runs and checkpoints

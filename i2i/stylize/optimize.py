@@ -34,23 +34,6 @@ class StepReport:
 StepCallback = Callable[[StepReport, torch.Tensor], None]
 
 
-def choose_device(name: str = "auto") -> torch.device:
-    """``auto`` picks CUDA, then Apple MPS, then CPU; otherwise the named device."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"unknown device '{name}'; use auto, cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device '{name}' requested but CUDA is not available; use --device cpu")
-    return device
-
-
 def scale_sizes(final_hw: tuple[int, int], scales: int, min_side: int) -> list[tuple[int, int]]:
     """Sizes of the coarse-to-fine levels, coarsest first, each half the next.
 

@@ -19,11 +19,12 @@ from i2i.errors import DataError, I2IError, PartialFailure
 from i2i.images import list_images, load_rgb, pil_to_tensor, protect, save_image_atomic
 from i2i.images import tensor_to_pil as _tensor_to_pil
 from i2i.stylize.grid import make_grid
-from i2i.stylize.optimize import StepReport, choose_device
+from i2i.stylize.optimize import StepReport
 from i2i.stylize.settings import StylizeSettings
 from i2i.stylize.texture import synthesize_texture
 from i2i.stylize.transfer import stylize_tensor
 from i2i.stylize.vgg import VGGFeatures, layer_names, load_vgg
+from i2i.training.device import select_device
 
 
 @dataclass
@@ -134,7 +135,7 @@ def run_stylize(
     pairs = plan_outputs(Path(content), Path(out))
     for _, dest in pairs:
         _check_output_extension(dest)
-    device = choose_device(settings.device)
+    device = select_device(settings.device)
     style_images = [load_rgb(style) for style in styles]
     style_tensors = [image_to_tensor(img, device) for img in style_images]
     init = _load_init(settings, device)
@@ -204,7 +205,7 @@ def run_texture(source: Path, out: Path, settings: StylizeSettings) -> StylizeRe
     if out.is_dir() or not out.suffix:
         out = out / f"{Path(source).stem}_texture.png"
     _check_output_extension(out)
-    device = choose_device(settings.device)
+    device = select_device(settings.device)
     source_img = load_rgb(Path(source))
     init = _load_init(settings, device)
     model = _load_model(settings, device)
