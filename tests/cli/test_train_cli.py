@@ -76,8 +76,12 @@ def test_empty_data_folder_is_a_data_error(tmp_path, cli):
 
 
 def test_debug_shows_the_traceback(tmp_path, cli):
+    from i2i.plugins import UnknownNameError
+
     result = cli("--debug", "train", "nosuch", "--data", "builtin:toy")
-    assert result.exception is not None and result.exit_code != 0
+    assert isinstance(result.exception, UnknownNameError)  # raised, not turned into a line
+    plain = cli("train", "nosuch", "--data", "builtin:toy")
+    assert isinstance(plain.exception, SystemExit) and plain.exit_code == 2
 
 
 def test_resume_after_the_end_changes_nothing_and_more_steps_continue(tmp_path, cli):
