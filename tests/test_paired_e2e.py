@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -25,8 +24,7 @@ def train(tmp_path, name: str, *args: str) -> None:
     result = runner.invoke(app, ["train", *args, "--size", "32", "--workers", "0", "-q",
                                  "--out-dir", str(tmp_path), "--name", name,
                                  "--set", "data.load_size=32"])
-    code = result.exception.exit_code if isinstance(result.exception, click.exceptions.Exit) \
-        else result.exit_code
+    code = result.exit_code
     assert code == 0, result.output
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import types
 
-import click
 import pytest
 from archive_builders import cyclegan_zip
 from download_server import FileServer
@@ -17,13 +16,6 @@ from i2i.data import download
 from i2i.weights import WeightsEntry, WeightsFile
 
 runner = CliRunner()
-
-
-def exit_code(result) -> int:
-    # the I2IGroup raises click's Exit; some typer versions surface it as the exception
-    if isinstance(result.exception, click.exceptions.Exit):
-        return result.exception.exit_code
-    return result.exit_code
 
 
 @pytest.fixture
@@ -61,7 +53,7 @@ def test_mirror_from_environment_variable(server, tmp_path):
 
 def test_unknown_dataset_is_one_line_with_exit_code_2(tmp_path):
     result = runner.invoke(app, ["download", "hrose2zebra", "--dir", str(tmp_path)])
-    assert exit_code(result) == 2
+    assert result.exit_code == 2
     assert "unknown dataset 'hrose2zebra'" in result.output
     assert "horse2zebra" in result.output
     assert "Traceback" not in result.output
@@ -69,13 +61,13 @@ def test_unknown_dataset_is_one_line_with_exit_code_2(tmp_path):
 
 def test_manual_dataset_explains_what_to_fetch(tmp_path):
     result = runner.invoke(app, ["download", "celeba", "--dir", str(tmp_path)])
-    assert exit_code(result) == 3
+    assert result.exit_code == 3
     assert "img_align_celeba.zip" in result.output
 
 
 def test_unknown_weights_name_lists_the_registered_ones(fresh_plugins):
     result = runner.invoke(app, ["download", "--weights", "nosuchnet"])
-    assert exit_code(result) == 2
+    assert result.exit_code == 2
     assert "unknown weight 'nosuchnet'" in result.output
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import click
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -15,8 +14,7 @@ runner = CliRunner()
 def invoke(tmp_path, *args: str):
     result = runner.invoke(app, ["train", *args, "--size", "32", "--workers", "0", "-q",
                                  "--out-dir", str(tmp_path / "runs"), "--max-steps", "1"])
-    code = result.exception.exit_code if isinstance(result.exception, click.exceptions.Exit) \
-        else result.exit_code
+    code = result.exit_code
     return code, result.output
 
 

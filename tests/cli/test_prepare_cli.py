@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import click
 import numpy as np
 from PIL import Image
 from typer.testing import CliRunner
@@ -12,12 +11,6 @@ from typer.testing import CliRunner
 from i2i.cli.main import app
 
 runner = CliRunner()
-
-
-def exit_code(result) -> int:
-    if isinstance(result.exception, click.exceptions.Exit):
-        return result.exception.exit_code
-    return result.exit_code
 
 
 def make_images(folder, n, seed=0):
@@ -45,7 +38,7 @@ def test_an_unreadable_image_is_listed_and_ends_with_partial_failure(tmp_path):
     (a / "bad.png").write_bytes(b"garbage")
     result = runner.invoke(app, ["prepare", str(a), "--out", str(tmp_path / "o"), "-q",
                                  "--size", "24", "-j", "1"])
-    assert exit_code(result) == 8
+    assert result.exit_code == 8
     assert "bad.png: unreadable" in result.output
     assert "1 image(s) could not be read" in result.output
     assert len(list((tmp_path / "o" / "trainA").iterdir())) + \
@@ -59,14 +52,14 @@ def test_pair_without_matching_names_is_a_data_error(tmp_path):
     Image.new("RGB", (40, 40)).save(b / "zzz.png")
     result = runner.invoke(app, ["prepare", "--pair", str(a), str(b), "--out",
                                  str(tmp_path / "ab"), "-q"])
-    assert exit_code(result) == 3
+    assert result.exit_code == 3
     assert "match" in result.output and "Traceback" not in result.output
 
 
 def test_missing_input_folder_is_one_line(tmp_path):
     result = runner.invoke(app, ["prepare", str(tmp_path / "nope"), "--out",
                                  str(tmp_path / "o")])
-    assert exit_code(result) == 3
+    assert result.exit_code == 3
     assert "input folder not found" in result.output
 
 
@@ -74,5 +67,5 @@ def test_bad_option_value_is_one_line(tmp_path):
     a = make_images(tmp_path / "a", 1)
     result = runner.invoke(app, ["prepare", str(a), "--out", str(tmp_path / "o"),
                                  "--crop", "middle"])
-    assert exit_code(result) == 3
+    assert result.exit_code == 3
     assert "--crop must be one of" in result.output

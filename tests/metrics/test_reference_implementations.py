@@ -1,7 +1,9 @@
-"""Equality with the public implementations the README names, where they are installed.
+"""Equality with the public implementations the README names.
 
-pytorch-fid, lpips and scikit-image are not dependencies; install them (e.g. into a
-``--target`` folder on PYTHONPATH) to run these. Needs the real weights in ../shared.
+pytorch-fid, lpips and scikit-image come with the ``test`` extra (CI installs it), so these
+run rather than skip. They need the real weights in ../shared. Guards against, e.g., FID
+features off by a preprocessing step, LPIPS without its input scaling layer, SSIM with a
+uniform window instead of the Gaussian.
 """
 
 from __future__ import annotations
