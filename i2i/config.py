@@ -29,6 +29,11 @@ def _choices(*values: str, default: Any) -> Any:
     return field(default=default, metadata={"choices": values})
 
 
+def _at_least(low: float, default: Any, *, above: bool = False, high: float | None = None) -> Any:
+    """A number field checked against its range: ``>= low`` (``> low`` with ``above``)."""
+    return field(default=default, metadata={"min": low, "above": above, "max": high})
+
+
 @dataclass
 class ComponentConfig:
     """A registered factory by name, with keyword parameters for it."""
@@ -40,75 +45,75 @@ class ComponentConfig:
 @dataclass
 class DataConfig:
     root: str = "builtin:toy"
-    load_size: int = 286
-    crop_size: int = 256
+    load_size: int = _at_least(1, 286)
+    crop_size: int = _at_least(16, 256)
     preprocess: str = _choices(
         "resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none",
         default="resize_and_crop",
     )
     flip: bool = True
-    max_dataset_size: int | None = None
+    max_dataset_size: int | None = _at_least(1, None)
     serial_batches: bool = False
-    batch_size: int = 1
-    num_workers: int = 2
+    batch_size: int = _at_least(1, 1)
+    num_workers: int = _at_least(0, 2)
     pin_memory: bool = True
     direction: str = _choices("AtoB", "BtoA", default="AtoB")
-    input_nc: int = 3
-    output_nc: int = 3
+    input_nc: int = _at_least(1, 3)
+    output_nc: int = _at_least(1, 3)
     layout: str = _choices("auto", "unaligned", "aligned", "folders", default="auto")
 
 
 @dataclass
 class LossConfig:
     gan: str = "lsgan"
-    gan_weight: float = 1.0
+    gan_weight: float = _at_least(0, 1.0)
     cycle: str = "l1"
-    lambda_A: float = 10.0
-    lambda_B: float = 10.0
-    identity: float = 0.5
+    lambda_A: float = _at_least(0, 10.0)
+    lambda_B: float = _at_least(0, 10.0)
+    identity: float = _at_least(0, 0.5)
     forward_cycle: bool = True
     backward_cycle: bool = True
     recon: str = "l1"
-    lambda_recon: float = 100.0
-    tv_weight: float = 0.0
-    d_noise_std: float = 0.0
-    gp_weight: float = 10.0
+    lambda_recon: float = _at_least(0, 100.0)
+    tv_weight: float = _at_least(0, 0.0)
+    d_noise_std: float = _at_least(0, 0.0)
+    gp_weight: float = _at_least(0, 10.0)
 
 
 @dataclass
 class OptimConfig:
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
+    lr: float = _at_least(0, 2e-4, above=True)
+    beta1: float = _at_least(0, 0.5, high=0.9999)
+    beta2: float = _at_least(0, 0.999, high=0.9999)
     fused: bool | None = None  # None: fused Adam where the device supports it
 
 
 @dataclass
 class ScheduleConfig:
     policy: str = _choices("linear", "step", "plateau", "cosine", default="linear")
-    n_epochs: int = 100
-    n_epochs_decay: int = 100
-    step_size: int = 50
-    gamma: float = 0.1
+    n_epochs: int = _at_least(0, 100)
+    n_epochs_decay: int = _at_least(0, 100)
+    step_size: int = _at_least(1, 50)
+    gamma: float = _at_least(0, 0.1, above=True)
 
 
 @dataclass
 class TrainConfig:
     seed: int = 0
-    pool_size: int = 50
+    pool_size: int = _at_least(0, 50)
     init: str = _choices("normal", "xavier", "kaiming", "orthogonal", default="normal")
-    init_gain: float = 0.02
+    init_gain: float = _at_least(0, 0.02, above=True)
     device: str = "auto"
-    gpus: int = 0
+    gpus: int = _at_least(0, 0)
     precision: str = _choices("fp32", "bf16", "fp16", default="fp32")
     channels_last: bool = False
-    max_steps: int | None = None
-    threads: int = 0  # CPU threads for torch; 0 keeps torch's default (all cores)
-    log_every: int = 10
-    sample_every: int = 200
-    checkpoint_every: int = 0
-    keep_last: int = 3
-    eval_every: int = 0
+    max_steps: int | None = _at_least(1, None)
+    threads: int = _at_least(0, 0)  # CPU threads for torch; 0 keeps torch's default (all cores)
+    log_every: int = _at_least(0, 10)
+    sample_every: int = _at_least(0, 200)
+    checkpoint_every: int = _at_least(0, 0)
+    keep_last: int = _at_least(0, 3)
+    eval_every: int = _at_least(0, 0)
 
 
 @dataclass
@@ -143,7 +148,9 @@ def load_yaml(path: str | Path) -> dict:
     if not p.is_file():
         raise ConfigError(f"config file not found: {p}")
     try:
-        data = yaml.safe_load(p.read_text()) or {}
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{p} is not UTF-8 text (byte {err.start}); save it as UTF-8") from err
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
@@ -228,7 +235,33 @@ def from_dict(cls: type, data: dict, where: str = "") -> Any:
         choices = fields[name].metadata.get("choices")
         if choices and kwargs[name] not in choices:
             raise ConfigError(f"'{path}' is {value!r}; choose one of: {', '.join(choices)}")
-    return cls(**kwargs)
+        _check_range(kwargs[name], fields[name].metadata, path)
+    cfg = cls(**kwargs)
+    if cls is RunConfig:
+        check_run_name(cfg.name)
+    return cfg
+
+
+def _check_range(value: Any, meta: Any, path: str) -> None:
+    if value is None or "min" not in meta:
+        return
+    low, high = meta["min"], meta["max"]
+    too_low = value <= low if meta["above"] else value < low
+    if too_low or (high is not None and value > high):
+        want = f"> {low}" if meta["above"] else f">= {low}"
+        want += f" and <= {high}" if high is not None else ""
+        raise ConfigError(f"'{path}' is {value!r}; it must be {want}")
+
+
+def check_run_name(name: str) -> None:
+    """A run name is one folder name: it may not climb out of, or nest inside, --out-dir."""
+    if not name:
+        return
+    bad = ("/" in name or "\\" in name or name in (".", "..") or "\0" in name
+           or Path(name).is_absolute() or name.startswith("~"))
+    if bad:
+        raise ConfigError(f"run name '{name}' must be a single folder name (no '/', '..' or "
+                          "absolute path); put the parent folder in --out-dir instead")
 
 
 def _check_type(value: Any, hint: Any, path: str) -> Any:

@@ -57,6 +57,15 @@ class PartialFailure(I2IError):
     exit_code = 8
 
 
+class RunComplete(I2IError):
+    """``--resume`` of a run that has already reached its last step: nothing to do.
+
+    Not a failure: ``i2i train`` reports it and exits 0, so a script can resume in a loop.
+    """
+
+    exit_code = 0
+
+
 class Interrupted(I2IError):
     """The user pressed Ctrl-C; whatever could be saved was saved."""
 

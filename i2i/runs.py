@@ -7,7 +7,6 @@ bare checkpoint file) is all that translation needs.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import torch
@@ -21,6 +20,7 @@ from i2i.config import (
     parse_override,
 )
 from i2i.errors import CheckpointError, ConfigError
+from i2i.training.run_lock import LOCK_NAME
 
 
 def resolve_train_config(method: str | None, preset: str | None, config_file: str | None,
@@ -67,10 +67,18 @@ def default_run_name(cfg: RunConfig) -> str:
     return f"{cfg.method}_{stem or 'data'}"
 
 
-def prepare_run_dir(cfg: RunConfig, overwrite: bool) -> Path:
-    """The run folder for a new run; an existing one is an error unless ``overwrite``."""
+def check_run_dir(cfg: RunConfig, overwrite: bool) -> tuple[Path, bool]:
+    """(run folder for a new run, whether an existing run there is to be replaced).
+
+    An existing run is an error unless ``overwrite``; a non-empty folder that is not an
+    i2i run is never replaced. Nothing is deleted here: the training loop empties the
+    folder only once everything it needs has been built.
+    """
     run_dir = Path(cfg.out_dir) / (cfg.name or default_run_name(cfg))
-    if run_dir.exists() and any(run_dir.iterdir()):
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{run_dir} is a file, not a run folder; pick another --name")
+    occupied = run_dir.is_dir() and any(p.name != LOCK_NAME for p in run_dir.iterdir())
+    if occupied:
         if not overwrite:
             raise ConfigError(
                 f"run folder {run_dir} already exists; continue it with `--resume {run_dir}`, "
@@ -78,8 +86,7 @@ def prepare_run_dir(cfg: RunConfig, overwrite: bool) -> Path:
             )
         if not (run_dir / "config.yaml").is_file():
             raise ConfigError(f"{run_dir} is not an i2i run folder; refusing to overwrite it")
-        shutil.rmtree(run_dir)
-    return run_dir
+    return run_dir, occupied
 
 
 def load_run_config(run_dir: Path, cli_layer: dict | None = None,
@@ -92,22 +99,27 @@ def load_run_config(run_dir: Path, cli_layer: dict | None = None,
     return build_config(layers)
 
 
-def find_checkpoint(run: Path, checkpoint: str | None) -> Path:
-    """A checkpoint file from a run folder (latest, or by name) or a checkpoint path."""
-    from i2i.training.checkpoint import CHECKPOINT_DIR, latest_checkpoint, list_checkpoints
+def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
+    """(path, payload) of a checkpoint from a run folder (latest, or by name) or a file."""
+    from i2i.training.checkpoint import (
+        CHECKPOINT_DIR,
+        list_checkpoints,
+        load_checkpoint,
+        load_latest,
+    )
 
     if run.is_file():
-        return run
+        return run, load_checkpoint(run)
     if not run.is_dir():
         raise CheckpointError(f"run not found: {run}")
     if checkpoint:
         for candidate in (Path(checkpoint), run / CHECKPOINT_DIR / checkpoint,
                           run / CHECKPOINT_DIR / f"{checkpoint}.pt"):
             if candidate.is_file():
-                return candidate
+                return candidate, load_checkpoint(candidate)
         names = ", ".join(p.name for p in list_checkpoints(run)) or "(none)"
         raise CheckpointError(f"no checkpoint '{checkpoint}' in {run}; available: {names}")
-    latest = latest_checkpoint(run)
+    latest = load_latest(run)
     if latest is None:
         raise CheckpointError(f"{run} has no checkpoints yet; train it first")
     return latest
@@ -121,10 +133,9 @@ def load_for_inference(run: Path, checkpoint: str | None, device: torch.device,
     of the method's own test mode, like the reference code's ``--eval``.
     """
     from i2i.plugins import lookup
-    from i2i.training.checkpoint import load_checkpoint, load_nets
+    from i2i.training.checkpoint import load_nets
 
-    path = find_checkpoint(run, checkpoint)
-    payload = load_checkpoint(path, map_location="cpu")
+    path, payload = find_checkpoint(run, checkpoint)
     cfg = from_saved(payload["config"])
     cfg.train.device = str(device)
     cls = lookup("methods", payload["method"])

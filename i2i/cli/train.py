@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -59,30 +60,43 @@ def train(
         i2i train --resume runs/horse2zebra
     """
     from i2i.data.datasets import resolve_root
-    from i2i.runs import load_run_config, prepare_run_dir, resolve_train_config
-    from i2i.training.distributed import launch_local, under_torchrun
+    from i2i.errors import RunComplete
+    from i2i.runs import check_run_dir, load_run_config, resolve_train_config
+    from i2i.training.distributed import DistInfo, launch_local, under_torchrun
     from i2i.training.loop import train as run_training
+    from i2i.training.run_lock import RunLock
 
     layer = _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
                        channels_last, seed, workers, max_steps, direction, eval_every, threads)
     if resume is not None:
         cfg = load_run_config(resume, layer, set_ or [])
-        run_dir = resume
+        run_dir, replace = resume, False
     else:
         cfg = resolve_train_config(method, preset, config, layer, set_ or [])
-        run_dir = Path(cfg.out_dir) / cfg.name if inherit_run and cfg.name else None
-        if run_dir is None:
-            run_dir = prepare_run_dir(cfg, overwrite)
+        if inherit_run and cfg.name:  # a torchrun worker: the launcher checked the folder
+            run_dir, replace = Path(cfg.out_dir) / cfg.name, overwrite
+        else:
+            run_dir, replace = check_run_dir(cfg, overwrite)
     _check_method_options(cfg)
     resolve_root(cfg.data.root, cfg.data.crop_size)  # a missing folder fails before any work
-    if cfg.train.gpus > 1 and not under_torchrun():
-        _launch(cfg, run_dir, resume is not None, cfg.train.gpus, quiet, launch_local)
-        return
-    console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
-    ctx = run_training(cfg, run_dir, resume=resume is not None, show_progress=not quiet)
-    c = ctx.counters
-    console.print(f"[green]done[/]: {c.global_step} steps, {c.epoch} epochs; "
-                  f"open {run_dir / 'index.html'}")
+    main_process = DistInfo.from_env().is_main
+    # rank 0 holds the lock (or inherits the launcher's); other ranks never lock
+    with RunLock(run_dir) if main_process else contextlib.nullcontext():
+        if cfg.train.gpus > 1 and not under_torchrun():
+            _launch(cfg, run_dir, resume is not None, replace, quiet, launch_local)
+            return
+        if main_process:
+            console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
+        try:
+            ctx = run_training(cfg, run_dir, resume=resume is not None,
+                               show_progress=not quiet, replace=replace)
+        except RunComplete as done:
+            console.print(f"[green]nothing to do[/]: {done}")
+            return
+    if main_process:  # one "done" for the run, not one per DDP rank
+        c = ctx.counters
+        console.print(f"[green]done[/]: {c.global_step} steps, {c.epoch} epochs; "
+                      f"open {run_dir / 'index.html'}")
 
 
 def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
@@ -133,28 +147,37 @@ def _check_method_options(cfg) -> None:
                           f"({d.crop_size}); raise load_size or lower --size")
 
 
-def _launch(cfg, run_dir: Path, resume: bool, nproc: int, quiet: bool, launch_local) -> None:
-    """Re-run this training under torchrun with ``nproc`` processes."""
+def _launch(cfg, run_dir: Path, resume: bool, replace: bool, quiet: bool,
+            launch_local) -> None:
+    """Re-run this training under torchrun with ``cfg.train.gpus`` processes.
+
+    The workers read the resolved config from a temp file, not from the run folder, so an
+    ``--overwrite`` that fails to start leaves the old run's config.yaml as it was.
+    """
+    import tempfile
+
     import torch
 
     from i2i.config import to_yaml
     from i2i.errors import ConfigError, I2IError
-    from i2i.images import write_bytes_atomic
 
+    nproc = cfg.train.gpus
     if cfg.train.device != "cpu" and torch.cuda.device_count() < nproc:
         raise ConfigError(f"--gpus {nproc} asked for, but {torch.cuda.device_count()} CUDA "
                           "GPU(s) are visible; use --device cpu for CPU processes")
-    if resume:
-        argv = ["train", "--resume", str(run_dir)]
-    else:
-        cfg.name = run_dir.name
-        cfg.out_dir = str(run_dir.parent)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(to_yaml(cfg).encode(), run_dir / "config.yaml")
-        argv = ["train", "--config", str(run_dir / "config.yaml"), "--inherit-run"]
-    argv += ["--quiet"] if quiet else []
-    console.print(f"[bold]i2i train[/]: launching {nproc} processes with torchrun")
-    code = launch_local(nproc, argv)
+    with tempfile.TemporaryDirectory(prefix="i2i-launch-") as tmp:
+        if resume:
+            argv = ["train", "--resume", str(run_dir)]
+        else:
+            cfg.name = run_dir.name
+            cfg.out_dir = str(run_dir.parent)
+            launch_config = Path(tmp) / "config.yaml"
+            launch_config.write_text(to_yaml(cfg), encoding="utf-8")
+            argv = ["train", "--config", str(launch_config), "--inherit-run"]
+            argv += ["--overwrite"] if replace else []
+        argv += ["--quiet"] if quiet else []
+        console.print(f"[bold]i2i train[/]: launching {nproc} processes with torchrun")
+        code = launch_local(nproc, argv)
     if code != 0:
         err = I2IError(f"distributed training exited with code {code}; see the output above")
         err.exit_code = code if 0 < code < 256 else 1

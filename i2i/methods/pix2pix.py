@@ -39,6 +39,8 @@ class Pix2Pix(Method):
     def __init__(self, cfg, device, training=True):
         super().__init__(cfg, device, training)
         d, loss = cfg.data, cfg.loss
+        if training and d.preprocess in CROP_MODES:
+            fit_unet_depth(cfg)
         self.nets["G"] = self.build_generator(cfg.generator, d.input_nc, d.output_nc)
         self.gan = gan_loss(loss.gan)
         self.recon = recon_loss(loss.recon)
@@ -129,6 +131,30 @@ class Pix2Pix(Method):
             for m in net.modules():
                 if isinstance(m, nn.modules.batchnorm._BatchNorm):
                     m.momentum = 0.1
+
+
+def fit_unet_depth(cfg) -> None:
+    """A U-Net whose depth the user left to its default gets the depth that fits the crop.
+
+    ``unet_256`` needs 256 px, so ``--size 128`` alone would stop; instead the depth becomes
+    7 (what ``unet_128`` is) and one line says so. The choice lands in the run's config, so
+    translation rebuilds the same network. An explicit ``num_downs`` is left to the check.
+    """
+    import inspect
+
+    from i2i.console import note
+    from i2i.plugins import lookup
+
+    block, size = cfg.generator, cfg.data.crop_size
+    param = inspect.signature(lookup("generators", block.name)).parameters.get("num_downs")
+    if param is None or "num_downs" in block.params or size % 2**param.default == 0:
+        return
+    depth = max((k for k in range(2, param.default + 1) if size % 2**k == 0), default=None)
+    if depth is None:
+        return  # not even 4 divides the size: the check below says what to do
+    block.params["num_downs"] = depth
+    note(f"generator '{block.name}' needs {2**param.default} px; at --size {size} it uses "
+         f"num_downs={depth} (set generator.params.num_downs to choose)")
 
 
 def check_generator_fits(net: nn.Module, size: int, name: str) -> None:

@@ -100,18 +100,30 @@ def _bare(net):
     return getattr(net, "module", net)
 
 
-def load_checkpoint(path: Path, map_location="cpu") -> dict:
+def load_checkpoint(path: Path, map_location="cpu", mmap: bool = False) -> dict:
     """Load safely; a file that is not an i2i checkpoint is a one-line error."""
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
+        payload = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except Exception as err:  # corrupt, truncated, or a pickle that needs code
-        reason = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
-        raise CheckpointError(f"cannot load checkpoint {path}: {reason}") from err
+        raise CheckpointError(f"cannot load checkpoint {path}: {_load_failure(err)}") from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an i2i checkpoint; pick one in a run's checkpoints/")
     return payload
+
+
+def _load_failure(err: Exception) -> str:
+    """Why torch.load failed, in words a user can act on (torch's text is about pickles)."""
+    text = str(err)
+    if "Weights only load failed" in text or "Unsupported global" in text:
+        return ("it holds Python objects, not only tensors, so it could run code when "
+                "loaded; i2i refuses such files")
+    if isinstance(err, EOFError) or "central directory" in text or "zip archive" in text \
+            or "failed finding" in text or "truncated" in text.lower():
+        return "the file is truncated or corrupt (an interrupted copy or save?)"
+    first = text.strip().splitlines()[0][:120] if text.strip() else type(err).__name__
+    return first
 
 
 def load_nets(method, payload: dict, path: Path) -> None:
@@ -132,16 +144,33 @@ def load_nets(method, payload: dict, path: Path) -> None:
             ) from err
 
 
-def list_checkpoints(run_dir: Path) -> list[Path]:
-    """Checkpoints of a run, oldest first (by global step, then epoch files after steps)."""
+def _named_checkpoints(run_dir: Path) -> list[Path]:
     folder = run_dir / CHECKPOINT_DIR
     if not folder.is_dir():
         return []
+    return [p for p in folder.iterdir() if _NAME.match(p.name) and p.is_file()]
+
+
+def checkpoint_step(path: Path) -> int | None:
+    """The global step a checkpoint was saved at (read from the file), None if unreadable."""
+    try:
+        return int(load_checkpoint(path, mmap=True)["counters"]["global_step"])
+    except (CheckpointError, KeyError, TypeError, ValueError):
+        return None
+
+
+def list_checkpoints(run_dir: Path) -> list[Path]:
+    """Readable checkpoints of a run, oldest first by the training step saved inside.
+
+    Names cannot order them (``epoch_0002`` and ``step_0000400`` count different things)
+    and neither can mtimes (a copy or a ``touch`` changes them), so the step is read from
+    each file; an epoch file sorts after the step file of the same step.
+    """
     found = []
-    for p in folder.iterdir():
-        m = _NAME.match(p.name)
-        if m:
-            found.append((int(m.group(2)), 0 if m.group(1) == "step" else 1, p))
+    for p in _named_checkpoints(run_dir):
+        step = checkpoint_step(p)
+        if step is not None:
+            found.append((step, 0 if p.name.startswith("step_") else 1, p.name, p))
     return [p for *_, p in sorted(found)]
 
 
@@ -149,17 +178,54 @@ def checkpoint_name(kind: str, number: int) -> str:
     return f"{kind}_{number:07d}.pt" if kind == "step" else f"{kind}_{number:04d}.pt"
 
 
-def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The newest checkpoint: the one ``latest.txt`` names, else the newest file."""
+def _named_latest(run_dir: Path) -> Path | None:
+    """The file ``latest.txt`` names, only if it is a plain checkpoint name in the folder.
+
+    An absolute path or one with ``..`` would let a resume train from, and then prune or
+    overwrite, another run's checkpoints, so anything but a bare name is ignored.
+    """
     folder = run_dir / CHECKPOINT_DIR
     try:
-        named = folder / (folder / LATEST).read_text().strip()
-        if _NAME.match(named.name) and named.is_file():
-            return named
-    except OSError:
-        pass
-    found = list_checkpoints(run_dir)
-    return max(found, key=os.path.getmtime) if found else None
+        name = (folder / LATEST).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not _NAME.match(name) or Path(name).name != name:
+        return None
+    candidate = folder / name
+    return candidate if candidate.is_file() and not candidate.is_symlink() else None
+
+
+def load_latest(run_dir: Path, map_location="cpu") -> tuple[Path, dict] | None:
+    """(path, payload) of the newest loadable checkpoint of a run, None if it has none.
+
+    The newest is the one ``latest.txt`` names, else the one of the highest training step.
+    A checkpoint that cannot be read is named with the reason in a warning and passed over,
+    so a corrupt newest file falls back to the previous good one; when none can be read the
+    error names one of them and why.
+    """
+    from i2i.console import warn
+
+    readable = list_checkpoints(run_dir)
+    broken = [p for p in _named_checkpoints(run_dir) if p not in readable]
+    for path in broken:
+        try:
+            load_checkpoint(path, mmap=True)
+        except CheckpointError as err:
+            if readable:
+                warn(f"{err}; skipping it")
+                continue
+            raise
+    if not readable:
+        return None
+    named = _named_latest(run_dir)
+    path = named if named in readable else readable[-1]
+    return path, load_checkpoint(path, map_location=map_location)
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The path :func:`load_latest` would load (None when the run has no checkpoint)."""
+    found = load_latest(run_dir)
+    return found[0] if found else None
 
 
 def mark_latest(path: Path) -> None:
@@ -168,12 +234,14 @@ def mark_latest(path: Path) -> None:
     write_bytes_atomic(path.name.encode() + b"\n", path.parent / LATEST)
 
 
-def prune(run_dir: Path, keep_last: int) -> None:
-    """Keep the newest ``keep_last`` checkpoints (0 keeps all)."""
+def prune(run_dir: Path, keep_last: int, current: Path) -> None:
+    """Keep the ``keep_last`` checkpoints of the highest steps (0 keeps all).
+
+    ``current`` (the one just saved) is always kept. Order comes from the steps inside the
+    files, never from mtimes, so touching an old file cannot get a newer one deleted.
+    """
     if keep_last <= 0:
         return
-    latest = latest_checkpoint(run_dir)
-    for old in sorted(list_checkpoints(run_dir), key=os.path.getmtime)[:-keep_last]:
-        if old == latest:
-            continue
-        old.unlink(missing_ok=True)
+    for old in list_checkpoints(run_dir)[:-keep_last]:
+        if old != current:
+            old.unlink(missing_ok=True)

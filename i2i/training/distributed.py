@@ -30,6 +30,14 @@ class DistInfo:
     def enabled(self) -> bool:
         return self.world_size > 1
 
+    @classmethod
+    def from_env(cls) -> DistInfo:
+        """Rank and size as torchrun set them (single process outside torchrun)."""
+        if not under_torchrun():
+            return cls()
+        return cls(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]),
+                   int(os.environ.get("LOCAL_RANK", 0)))
+
 
 def under_torchrun() -> bool:
     return "RANK" in os.environ and "WORLD_SIZE" in os.environ
@@ -37,10 +45,9 @@ def under_torchrun() -> bool:
 
 def init_distributed(device_type: str) -> DistInfo:
     """Join the process group torchrun set up (nccl on CUDA, gloo otherwise)."""
-    if not under_torchrun() or int(os.environ["WORLD_SIZE"]) < 2:
+    info = DistInfo.from_env()
+    if not info.enabled:
         return DistInfo()
-    info = DistInfo(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]),
-                    int(os.environ.get("LOCAL_RANK", 0)))
     if not dist.is_initialized():
         backend = "nccl" if device_type == "cuda" else "gloo"
         if device_type == "cuda":
@@ -57,6 +64,16 @@ def shutdown() -> None:
 def barrier(info: DistInfo) -> None:
     if info.enabled:
         dist.barrier()
+
+
+def any_rank(info: DistInfo, flag: bool) -> bool:
+    """True on every rank when ``flag`` is true on any (so all ranks stop at one step)."""
+    if not info.enabled:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0],
+                     device="cuda" if dist.get_backend() == "nccl" else "cpu")
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
 
 
 def launch_local(nproc: int, argv: list[str]) -> int:

@@ -24,7 +24,8 @@ from i2i.plugins import lookup
 from i2i.training import checkpoint as ckpt
 from i2i.training.callbacks import Callback, TrainContext, default_callbacks
 from i2i.training.device import select_device
-from i2i.training.distributed import DistInfo, barrier, init_distributed, shutdown
+from i2i.training.distributed import DistInfo, any_rank, barrier, init_distributed, shutdown
+from i2i.training.interrupt import DeferredInterrupt
 from i2i.training.schedulers import build_scheduler, step_scheduler
 
 
@@ -88,12 +89,17 @@ def first_batch(dataset, count: int = 4) -> dict:
 
 
 def train(cfg: RunConfig, run_dir: Path, resume: bool = False,
-          callbacks: list[Callback] | None = None, show_progress: bool = True) -> TrainContext:
-    """Train ``cfg.method`` into ``run_dir``; with ``resume`` continue its latest checkpoint."""
+          callbacks: list[Callback] | None = None, show_progress: bool = True,
+          replace: bool = False) -> TrainContext:
+    """Train ``cfg.method`` into ``run_dir``; with ``resume`` continue its latest checkpoint.
+
+    ``replace`` empties an existing run folder, but only once the config, networks, data
+    and callbacks have all been built: a start that fails leaves the old run as it was.
+    """
     device = select_device(cfg.train.device, _local_rank())
     info = init_distributed(device.type)
     try:
-        return _train(cfg, run_dir, resume, callbacks, show_progress, device, info)
+        return _train(cfg, run_dir, resume, callbacks, show_progress, device, info, replace)
     finally:
         shutdown()
 
@@ -104,7 +110,7 @@ def _local_rank() -> int:
     return int(os.environ.get("LOCAL_RANK", 0))
 
 
-def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInfo):
+def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInfo, replace):
     seed_everything(cfg.train.seed + info.rank)
     if cfg.train.threads > 0:  # small nets or a shared machine: fewer threads can be faster
         torch.set_num_threads(cfg.train.threads)
@@ -123,15 +129,16 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     steps_per_epoch = len(loader)
     counters = ckpt.Counters()
     if resume:
-        path = ckpt.latest_checkpoint(run_dir)
-        if path is None:
+        found = ckpt.load_latest(run_dir, map_location=device)
+        if found is None:
             from i2i.errors import CheckpointError
 
             raise CheckpointError(f"{run_dir} has no checkpoint to resume from")
-        payload = ckpt.load_checkpoint(path, map_location=device)
+        path, payload = found
         _restore(method, schedulers, scaler, payload, path)
         counters = ckpt.Counters(**payload["counters"])
         ckpt.restore_rng(payload["rng"])
+        _refuse_if_complete(cfg, counters, run_dir)
     if info.enabled:
         _wrap_ddp(method, info, device)
     method.train_mode()
@@ -141,6 +148,8 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
         callbacks = default_callbacks(show_progress, cfg.train.eval_every)
     callbacks = callbacks if info.is_main else []
     if info.is_main:
+        if replace:
+            clear_run_folder(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(to_yaml(cfg).encode(), run_dir / "config.yaml")
         ctx.sample_batch = _sample_batch(cfg, cls)
@@ -153,7 +162,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
             payload = ckpt.build_payload(method, schedulers, counters, cfg.to_dict(), scaler)
             ckpt.save_checkpoint(path, payload)
             ckpt.mark_latest(path)
-            ckpt.prune(run_dir, cfg.train.keep_last)
+            ckpt.prune(run_dir, cfg.train.keep_last, path)
             for cb in callbacks:
                 cb.on_checkpoint(ctx, path)
         barrier(info)
@@ -161,47 +170,93 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     max_steps = cfg.train.max_steps
     total_steps = ctx.total_steps
     stopped_early = False
-    try:
-        while counters.epoch < cfg.total_epochs and not stopped_early:
-            sampler.set_epoch(counters.epoch, counters.epoch_step * cfg.data.batch_size)
-            for batch in loader:
-                method.progress = counters.global_step / max(1, total_steps)
-                losses = method.training_step(batch)
-                if scaler is not None:
-                    scaler.update()
-                counters.epoch_step += 1
-                counters.global_step += 1
-                counters.epoch_loss_sum += sum(losses.values())
-                for cb in callbacks:
-                    cb.on_step(ctx, losses)
-                every = cfg.train.checkpoint_every
-                if every > 0 and counters.global_step % every == 0:
+    with DeferredInterrupt() as interrupt:
+        try:
+            while counters.epoch < cfg.total_epochs and not stopped_early:
+                sampler.set_epoch(counters.epoch, counters.epoch_step * cfg.data.batch_size)
+                for batch in loader:
+                    method.progress = counters.global_step / max(1, total_steps)
+                    losses = method.training_step(batch)
+                    if scaler is not None:
+                        scaler.update()
+                    counters.epoch_step += 1
+                    counters.global_step += 1
+                    counters.epoch_loss_sum += sum(losses.values())
+                    for cb in callbacks:
+                        cb.on_step(ctx, losses)
+                    every = cfg.train.checkpoint_every
+                    if every > 0 and counters.global_step % every == 0:
+                        save("step", counters.global_step)
+                    if any_rank(info, interrupt.requested):
+                        raise _StepBoundaryStop
+                    if max_steps is not None and counters.global_step >= max_steps:
+                        stopped_early = True
+                        break
+                if stopped_early and counters.epoch_step < steps_per_epoch:
                     save("step", counters.global_step)
-                if max_steps is not None and counters.global_step >= max_steps:
-                    stopped_early = True
                     break
-            if stopped_early and counters.epoch_step < steps_per_epoch:
-                save("step", counters.global_step)
-                break
-            mean_loss = counters.epoch_loss_sum / max(1, counters.epoch_step)
-            for scheduler in schedulers.values():
-                step_scheduler(scheduler, mean_loss)
-            counters.epoch += 1
-            counters.epoch_step, counters.epoch_loss_sum = 0, 0.0
-            save("epoch", counters.epoch)
+                mean_loss = counters.epoch_loss_sum / max(1, counters.epoch_step)
+                for scheduler in schedulers.values():
+                    step_scheduler(scheduler, mean_loss)
+                counters.epoch += 1
+                counters.epoch_step, counters.epoch_loss_sum = 0, 0.0
+                save("epoch", counters.epoch)
+                for cb in callbacks:
+                    cb.on_epoch_end(ctx)
+        except _StepBoundaryStop:
+            save("step", counters.global_step)
             for cb in callbacks:
-                cb.on_epoch_end(ctx)
-    except KeyboardInterrupt:
-        save("step", counters.global_step)
-        for cb in callbacks:
-            cb.on_end(ctx)
-        raise Interrupted(
-            f"interrupted at step {counters.global_step}; checkpoint saved, continue with "
-            f"`i2i train --resume {run_dir}`"
-        ) from None
+                cb.on_end(ctx)
+            raise Interrupted(
+                f"interrupted at step {counters.global_step}; checkpoint saved, continue with "
+                f"`i2i train --resume {run_dir}`"
+            ) from None
+        except KeyboardInterrupt:
+            # A second Ctrl-C (or one outside the main thread) lands mid-step: saving now
+            # would checkpoint half a step, so the last whole checkpoint stays the newest.
+            for cb in callbacks:
+                cb.on_end(ctx)
+            raise Interrupted(
+                f"interrupted during step {counters.global_step + 1}; not saved mid-step, "
+                f"`i2i train --resume {run_dir}` continues from the last checkpoint"
+            ) from None
     for cb in callbacks:
         cb.on_end(ctx)
     return ctx
+
+
+class _StepBoundaryStop(Exception):
+    """Internal: a deferred Ctrl-C reached the end of a whole step."""
+
+
+def _refuse_if_complete(cfg: RunConfig, counters: ckpt.Counters, run_dir: Path) -> None:
+    """Resuming a finished run must not train one step more each time it is asked."""
+    from i2i.errors import RunComplete
+
+    limit = cfg.train.max_steps
+    if limit is not None and counters.global_step >= limit:
+        raise RunComplete(f"{run_dir} is complete: step {counters.global_step} of "
+                          f"--max-steps {limit}; raise --max-steps to train further")
+    if counters.epoch >= cfg.total_epochs:
+        raise RunComplete(f"{run_dir} is complete: epoch {counters.epoch} of "
+                          f"{cfg.total_epochs}; raise --epochs to train further")
+
+
+def clear_run_folder(run_dir: Path) -> None:
+    """Empty an existing run folder for ``--overwrite`` (its lock file stays)."""
+    import shutil
+
+    from i2i.training.run_lock import LOCK_NAME
+
+    if not run_dir.is_dir():
+        return
+    for entry in run_dir.iterdir():
+        if entry.name == LOCK_NAME:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _restore(method, schedulers, scaler, payload: dict, path: Path) -> None:
