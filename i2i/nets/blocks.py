@@ -13,6 +13,16 @@ PADDINGS = ("reflect", "replicate", "zero")
 UPSAMPLINGS = ("transpose", "nearest", "bilinear")
 
 
+def require_at_least(where: str, low: int, **values: int) -> None:
+    """One-line ConfigError for a size parameter below ``low`` (``ndf=0``, ``n_blocks=-3``).
+
+    Call it first thing in a network's constructor, so a bad value never reaches torch."""
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ConfigError(f"{where}.params.{name} is {value!r}; it must be a whole "
+                              f"number >= {low}")
+
+
 def norm_layer(kind: str):
     """A constructor ``fn(num_features) -> nn.Module`` for a norm kind.
 

@@ -51,21 +51,32 @@ class Callback:
 
 
 class ProgressBar(Callback):
-    """Epoch, iteration, each loss (running mean), it/s and ETA."""
+    """The whole run's progress: a bar with steps, it/s, elapsed and remaining time on one
+    line and the running losses on the next, so neither is cut at 80 columns.
+
+    Where stderr is not a terminal (CI logs, ``| tee``) a bar cannot redraw, so a plain
+    line with the same figures is printed every tenth of the run or every minute.
+    """
+
+    PLAIN_EVERY_S = 60.0
 
     def on_start(self, ctx):
-        self.bar = Progress(
-            TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(),
+        self.start_time, self.start_step = time.perf_counter(), ctx.counters.global_step
+        self.means: dict[str, float] = {}
+        self.live = console.is_terminal
+        self.last_plain = self.start_time
+        if not self.live:
+            return
+        self.bar = _TwoLineProgress(
+            TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(bar_width=None),
             TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[losses]}"),
-            console=console, transient=False,
+            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            console=console, transient=False, expand=True,
         )
         self.bar.start()
         self.task = self.bar.add_task("train", total=ctx.total_steps,
                                       completed=ctx.counters.global_step, epoch=self._ep(ctx),
                                       rate="", losses="")
-        self.start_time, self.start_step = time.perf_counter(), ctx.counters.global_step
-        self.means: dict[str, float] = {}
 
     def _ep(self, ctx) -> str:
         return f"{min(ctx.counters.epoch + 1, ctx.total_epochs)}/{ctx.total_epochs}"
@@ -73,14 +84,50 @@ class ProgressBar(Callback):
     def on_step(self, ctx, losses):
         for k, v in losses.items():  # exponential running mean: readable, not jumpy
             self.means[k] = v if k not in self.means else 0.9 * self.means[k] + 0.1 * v
+        now = time.perf_counter()
         done = ctx.counters.global_step - self.start_step
-        rate = done / max(time.perf_counter() - self.start_time, 1e-9)
+        rate = done / max(now - self.start_time, 1e-9)
         text = " ".join(f"{k}={v:.3f}" for k, v in self.means.items())
-        self.bar.update(self.task, completed=ctx.counters.global_step, epoch=self._ep(ctx),
-                        rate=f"{rate:.2f} it/s", losses=text)
+        if self.live:
+            self.bar.update(self.task, completed=ctx.counters.global_step, epoch=self._ep(ctx),
+                            rate=f"{rate:.2f} it/s", losses=text)
+            return
+        step, total = ctx.counters.global_step, ctx.total_steps
+        tenth = max(1, total // 10)
+        if step % tenth == 0 or step == total or now - self.last_plain >= self.PLAIN_EVERY_S:
+            self.last_plain = now
+            left = (total - step) / rate if rate > 0 else 0.0
+            console.print(f"epoch {self._ep(ctx)} step {step}/{total} {rate:.2f} it/s "
+                          f"elapsed {_clock(now - self.start_time)} left {_clock(left)} {text}")
 
     def on_end(self, ctx):
-        self.bar.stop()
+        if self.live:
+            self.bar.stop()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class _TwoLineProgress(Progress):
+    """Rich progress whose next lines hold the losses, wrapped between fields (never cut)."""
+
+    def get_renderables(self):
+        from rich.text import Text
+
+        yield self.make_tasks_table(self.tasks)
+        width = max(20, console.width - 2)  # the i2i console this bar draws on
+        for task in self.tasks:
+            line = ""
+            for field_text in task.fields.get("losses", "").split():
+                if line and len(line) + 1 + len(field_text) > width:
+                    yield Text("  " + line)
+                    line = field_text
+                else:
+                    line = f"{line} {field_text}".strip()
+            if line:
+                yield Text("  " + line)
 
 
 class JsonlLog(Callback):

@@ -27,3 +27,26 @@ def select_device(name: str = "auto", local_rank: int = 0) -> torch.device:
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise ConfigError("--device mps was asked for but MPS is not available")
     return device
+
+
+def cpu_has_native_bf16() -> bool | None:
+    """Whether this CPU computes bf16 in hardware (AMX or AVX512-BF16 on x86, the bf16
+    extension on Arm); None where it cannot be told (no /proc/cpuinfo).
+
+    Without it torch emulates bf16 and a training step runs many times slower than fp32
+    (18x measured on an AVX2-only EPYC), so bf16 there is a trap worth a warning.
+    """
+    import platform
+
+    try:
+        text = open("/proc/cpuinfo", encoding="utf-8", errors="replace").read()
+    except OSError:
+        return None
+    flags = set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() in ("flags", "features"):
+            flags.update(value.split())
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        return "bf16" in flags
+    return bool(flags & {"avx512_bf16", "amx_bf16"})

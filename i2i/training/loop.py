@@ -23,7 +23,7 @@ from i2i.images import write_bytes_atomic
 from i2i.plugins import lookup
 from i2i.training import checkpoint as ckpt
 from i2i.training.callbacks import Callback, TrainContext, default_callbacks
-from i2i.training.device import select_device
+from i2i.training.device import cpu_has_native_bf16, select_device
 from i2i.training.distributed import DistInfo, any_rank, barrier, init_distributed, shutdown
 from i2i.training.interrupt import DeferredInterrupt
 from i2i.training.schedulers import build_scheduler, step_scheduler
@@ -67,6 +67,11 @@ def _precision(cfg: RunConfig, device: torch.device):
         raise ConfigError(f"--precision fp16 needs a CUDA GPU; use bf16 or fp32 on {device.type}")
     if device.type not in ("cuda", "cpu"):
         raise ConfigError(f"--precision {p} is not supported on {device.type}; use fp32")
+    if p == "bf16" and device.type == "cpu" and cpu_has_native_bf16() is False:
+        from i2i.console import warn
+
+        warn("this CPU has no native bf16 (no AMX or AVX512-BF16): --precision bf16 runs "
+             "many times slower than fp32 here; use --precision fp32")
     dtype = torch.bfloat16 if p == "bf16" else torch.float16
     autocast = functools.partial(torch.autocast, device_type=device.type, dtype=dtype)
     scaler = torch.amp.GradScaler("cuda") if p == "fp16" else None
@@ -79,7 +84,8 @@ def _wrap_ddp(method, info: DistInfo, device: torch.device) -> None:
     ids = [device.index] if device.type == "cuda" else None
     for key, net in method.nets.items():
         if any(p.requires_grad for p in net.parameters()):
-            method.train_nets[key] = DDP(net, device_ids=ids, broadcast_buffers=True)
+            # buffers are broadcast from rank 0 by default; naming the flag is deprecated
+            method.train_nets[key] = DDP(net, device_ids=ids)
 
 
 def first_batch(dataset, count: int = 4) -> dict:

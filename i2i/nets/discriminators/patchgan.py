@@ -13,7 +13,7 @@ from __future__ import annotations
 from torch import nn
 
 from i2i.errors import ConfigError
-from i2i.nets.blocks import conv_bias, norm_layer
+from i2i.nets.blocks import conv_bias, norm_layer, require_at_least
 
 #: receptive field in px -> n_layers of the N-layer PatchGAN (1 is the 1x1 PixelGAN)
 FIELD_TO_LAYERS = {16: 1, 34: 2, 70: 3, 142: 4, 286: 5}
@@ -23,6 +23,8 @@ FIELDS = ("1", *map(str, FIELD_TO_LAYERS), "image")
 class PatchDiscriminator(nn.Module):
     def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 3, norm: str = "instance"):
         super().__init__()
+        require_at_least("discriminator", 1, ndf=ndf)
+        require_at_least("discriminator", 0, n_layers=n_layers)
         make_norm, bias = norm_layer(norm), conv_bias(norm)
         layers = [nn.Conv2d(input_nc, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
         mult = 1
@@ -45,6 +47,7 @@ class PixelDiscriminator(nn.Module):
 
     def __init__(self, input_nc: int, ndf: int = 64, norm: str = "instance"):
         super().__init__()
+        require_at_least("discriminator", 1, ndf=ndf)
         make_norm, bias = norm_layer(norm), conv_bias(norm)
         self.net = nn.Sequential(
             nn.Conv2d(input_nc, ndf, 1), nn.LeakyReLU(0.2, True),

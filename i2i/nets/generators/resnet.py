@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from i2i.nets.blocks import conv_bias, norm_layer, padded_conv, upsample_layers
+from i2i.nets.blocks import conv_bias, norm_layer, padded_conv, require_at_least, upsample_layers
 
 
 class ResnetBlock(nn.Module):
@@ -30,6 +30,8 @@ class ResnetGenerator(nn.Module):
                  norm: str = "instance", dropout: bool = False, padding: str = "reflect",
                  upsample: str = "transpose", n_downsampling: int = 2):
         super().__init__()
+        require_at_least("generator", 1, ngf=ngf)
+        require_at_least("generator", 0, n_blocks=n_blocks, n_downsampling=n_downsampling)
         make_norm, bias = norm_layer(norm), conv_bias(norm)
         layers = [*padded_conv(input_nc, ngf, 7, padding, bias), make_norm(ngf), nn.ReLU(True)]
         for i in range(n_downsampling):

@@ -14,8 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from i2i.errors import ConfigError
-from i2i.nets.blocks import conv_bias, norm_layer
+from i2i.nets.blocks import conv_bias, norm_layer, require_at_least
 
 
 class UnetSkipConnectionBlock(nn.Module):
@@ -58,8 +57,8 @@ class UnetGenerator(nn.Module):
     def __init__(self, input_nc: int, output_nc: int, num_downs: int = 8, ngf: int = 64,
                  norm: str = "batch", dropout: bool = True, skip: bool = True):
         super().__init__()
-        if num_downs < 2:
-            raise ConfigError(f"generator num_downs must be at least 2, got {num_downs}")
+        require_at_least("generator", 2, num_downs=num_downs)
+        require_at_least("generator", 1, ngf=ngf)
 
         def width(level: int) -> int:
             return ngf * min(2**level, 8)
