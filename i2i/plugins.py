@@ -43,13 +43,14 @@ REGISTRY_KINDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadedPlugin:
-    """One plugin as ``i2i plugins`` shows it."""
+    """One plugin as ``i2i plugins`` shows it; ``failed`` says why it was switched off."""
 
     name: str
     source: str  # "builtin" or the distribution that provides the entry point
     version: str
+    failed: str = ""
 
 
 _manager: pluggy.PluginManager | None = None
@@ -87,20 +88,64 @@ def _create_manager() -> pluggy.PluginManager:
     if os.environ.get("I2I_DISABLE_PLUGIN_AUTOLOAD", "") not in ("", "0"):
         return pm
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            plugin = ep.load()
-        except Exception as err:  # a broken third-party package must not hide the others
-            raise PluginError(
-                f"plugin '{ep.name}' ({ep.value}) failed to load: {err}; "
-                "reinstall or uninstall that package"
-            ) from err
-        if pm.is_registered(plugin) or pm.has_plugin(ep.name):
-            continue
-        pm.register(plugin, name=ep.name)
         dist = ep.dist.name if ep.dist else "?"
         version = ep.dist.version if ep.dist else "?"
-        _loaded.append(LoadedPlugin(ep.name, dist, version))
+        record = LoadedPlugin(ep.name, dist, version)
+        try:
+            plugin = ep.load()
+            if pm.is_registered(plugin) or pm.has_plugin(ep.name):
+                continue
+            pm.register(plugin, name=ep.name)
+        except (Exception, SystemExit) as err:  # a broken package must not hide the others
+            _loaded.append(record)
+            _disable(None, record, f"failed to load ({_describe(err)})")
+            continue
+        _loaded.append(record)
     return pm
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, SystemExit):
+        return f"it called sys.exit({err.code!r}) at import"
+    text = str(err).strip().splitlines()[0][:160] if str(err).strip() else ""
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _disable(pm: pluggy.PluginManager | None, record: LoadedPlugin, why: str) -> None:
+    """Switch a third-party plugin off, say so in one line, and keep the rest working."""
+    from i2i.console import warn
+
+    record.failed = why
+    if pm is not None and pm.has_plugin(record.name):
+        pm.unregister(name=record.name)
+        _registries.clear()  # names it gave earlier must go too
+    warn(f"plugin '{record.name}' ({record.source}) {why}; it is disabled. Reinstall or "
+         "uninstall that package (`i2i plugins` lists it)")
+
+
+def _third_party(name: str) -> LoadedPlugin | None:
+    return next((p for p in _loaded if p.name == name and p.source != "builtin"), None)
+
+
+def _call_hook(pm: pluggy.PluginManager, impl, check, **kwargs):
+    """Run one plugin's hook; a third-party failure disables that plugin (None returned).
+
+    ``check(result)`` returns what is wrong with the result, or "" when it is fine.
+    """
+    record = _third_party(impl.plugin_name)
+    if record is None:  # built-ins: a failure is a bug and keeps its traceback
+        return impl.function(**kwargs)
+    hook_name = impl.function.__name__
+    try:
+        result = impl.function(**kwargs)
+        problem = check(result)
+    except (Exception, SystemExit) as err:
+        _disable(pm, record, f"failed in {hook_name} ({_describe(err)})")
+        return None
+    if problem:
+        _disable(pm, record, f"returned {problem} from {hook_name}")
+        return None
+    return result
 
 
 def _own_version() -> str:
@@ -123,8 +168,11 @@ def get_registry(kind: str) -> dict[str, object]:
     merged: dict[str, object] = {}
     owner: dict[str, str] = {}
     for impl in reversed(hook.get_hookimpls()):  # pluggy lists last-registered first
-        provided = impl.function() or {}
-        for name, factory in provided.items():
+        provided = _call_hook(pm, impl, _not_a_name_mapping)
+        record = _third_party(impl.plugin_name)
+        if record is not None and record.failed:
+            return get_registry(kind)  # it was just disabled: merge again without it
+        for name, factory in (provided or {}).items():
             if name in merged:
                 raise PluginError(
                     f"{kind[:-1]} '{name}' is registered by both '{owner[name]}' and "
@@ -151,6 +199,16 @@ class UnknownNameError(I2IError):
     exit_code = 2
 
 
+def _not_a_name_mapping(result) -> str:
+    if result is None:
+        return ""
+    if not isinstance(result, dict) or not all(isinstance(k, str) for k in result):
+        return f"a {type(result).__name__} instead of a dict of names"
+    return ""
+
+
 def add_plugin_commands(app) -> None:
-    """Let plugins add subcommands to the Typer app."""
-    get_plugin_manager().hook.register_commands(app=app)
+    """Let plugins add subcommands to the Typer app (a failing one is disabled, not fatal)."""
+    pm = get_plugin_manager()
+    for impl in reversed(pm.hook.register_commands.get_hookimpls()):
+        _call_hook(pm, impl, lambda result: "", app=app)

@@ -26,8 +26,20 @@ def plugins(
     table.add_column("source")
     table.add_column("version")
     table.add_column("registers")
+    from i2i.errors import PluginError
+
+    conflict = None
+    for kind in REGISTRY_KINDS:
+        try:  # runs every hook, so a failing plugin is marked before the table is drawn
+            get_registry(kind)
+        except PluginError as err:  # two plugins, one name: show the table, then say so
+            conflict = conflict or err
     pm = get_plugin_manager()
     for plugin in loaded_plugins():
+        if plugin.failed:
+            table.add_row(plugin.name, plugin.source, plugin.version,
+                          f"[red]failed[/]: {plugin.failed}")
+            continue
         module = pm.get_plugin(plugin.name)
         provided = []
         for kind in REGISTRY_KINDS:
@@ -37,5 +49,5 @@ def plugins(
                 provided.append(f"{kind}: {', '.join(names) if verbose else len(names)}")
         table.add_row(plugin.name, plugin.source, plugin.version, "; ".join(provided) or "-")
     out.print(table)
-    for kind in REGISTRY_KINDS:
-        get_registry(kind)  # surfaces duplicate-name conflicts as one clear error
+    if conflict is not None:
+        raise conflict
