@@ -22,6 +22,7 @@ import zlib
 from pathlib import Path
 
 from i2i.data.archive_paths import ArchiveError, LinkTree, check_on_disk, safe_name
+from i2i.data.download import human_bytes
 from i2i.errors import DownloadError
 from i2i.images import is_image_file
 
@@ -189,16 +190,6 @@ def _filter_kw() -> dict:
     # Python >= 3.12 (and 3.10.12+, 3.11.4+) re-checks every member itself: belt and braces.
     # i2i's own checks above are the ones that must hold where this filter is missing.
     return {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-
-
-def human_bytes(n: int) -> str:
-    """``n`` bytes for a person: 512 B, 3.4 MB, 9.1 GB."""
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
 
 
 def find_layout_root(folder: Path, layout: str) -> Path:
