@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import shutil
 import tempfile
+import time
 import types
 
 import pytest
@@ -13,7 +15,7 @@ from archive_builders import cyclegan_zip
 from download_server import FileServer
 from typer.testing import CliRunner
 
-from i2i import hookimpl
+from i2i import hookimpl, weights
 from i2i.cli.main import app
 from i2i.data import download
 from i2i.weights import WeightsEntry, WeightsFile
@@ -210,3 +212,84 @@ def test_mirror_that_is_not_a_url_is_refused_before_any_work(tmp_path, how):
     assert result.exit_code == 2
     assert "'not a url' is not a URL" in result.output
     assert not (tmp_path / "d").exists()
+
+
+NET = b"the real network" * 64
+
+
+@pytest.fixture
+def netdir(fresh_plugins, tmp_path, monkeypatch):
+    """A registered network 'testnet' (net.pt, sha256 of NET) and a weights folder for it,
+    with the remember-after-settling delay off so a just-written file is remembered."""
+    entry = WeightsEntry("testnet", "a test network", (
+        WeightsFile("net.pt", hashlib.sha256(NET).hexdigest()),))
+    plugin = types.SimpleNamespace(register_weights=hookimpl(lambda: {"testnet": entry}))
+    from i2i.plugins import get_plugin_manager
+
+    get_plugin_manager().register(plugin, name="test-weights-dir")
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    monkeypatch.setenv("I2I_WEIGHTS_DIR", str(folder))
+    monkeypatch.setenv("I2I_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(weights, "SETTLE_S", 0.0)
+    return folder
+
+
+def _use_net():
+    return runner.invoke(app, ["download", "--weights", "testnet", "-q"])
+
+
+def test_a_forged_checksum_sidecar_does_not_pass_a_wrong_file(netdir):
+    """Guards against trusting a .sha256ok sidecar (size + mtime) that anyone who can write
+    the weights folder can forge: the wrong file would reach torch.jit.load."""
+    bad = netdir / "net.pt"
+    bad.write_bytes(b"X" * len(NET))
+    st = bad.stat()
+    sha = hashlib.sha256(NET).hexdigest()
+    (netdir / "net.pt.sha256ok").write_text(f"{sha} {st.st_size} {st.st_mtime_ns}")
+    result = _use_net()
+    assert result.exit_code == 5
+    assert "fails its sha256 check" in result.output
+
+
+def test_a_file_swapped_after_verification_is_hashed_again(netdir):
+    """Guards against a cache keyed by size and mtime: the same size with the old mtime
+    put back (os.utime) still changes the ctime, so the swap is caught."""
+    good = netdir / "net.pt"
+    good.write_bytes(NET)
+    assert _use_net().exit_code == 0
+    st = good.stat()
+    time.sleep(0.05)  # past the ctime clock's granularity
+    good.write_bytes(b"X" * len(NET))
+    os.utime(good, ns=(st.st_atime_ns, st.st_mtime_ns))
+    result = _use_net()
+    assert result.exit_code == 5, result.output
+    assert "fails its sha256 check" in result.output
+
+
+def test_a_verified_file_is_hashed_once_and_nothing_is_written_into_its_folder(
+        netdir, monkeypatch):
+    """Guards against the cache not being used (large files hashed on every run) and
+    against writing into the weights folder, which may be shared or read-only."""
+    (netdir / "net.pt").write_bytes(NET)
+    before = sorted(os.listdir(netdir))
+    hashed = []
+    real = weights.sha256_file
+    monkeypatch.setattr(weights, "sha256_file", lambda p: hashed.append(p) or real(p))
+    assert _use_net().exit_code == 0
+    assert _use_net().exit_code == 0
+    assert len(hashed) == 1
+    assert sorted(os.listdir(netdir)) == before
+
+
+def test_a_file_changed_moments_ago_is_not_remembered(netdir, monkeypatch):
+    """Guards against remembering a file whose ctime is within the clock's granularity of
+    our stat: a swap in that instant would keep the ctime, so it is hashed again instead."""
+    (netdir / "net.pt").write_bytes(NET)
+    monkeypatch.setattr(weights, "SETTLE_S", 60.0)
+    hashed = []
+    real = weights.sha256_file
+    monkeypatch.setattr(weights, "sha256_file", lambda p: hashed.append(p) or real(p))
+    assert _use_net().exit_code == 0
+    assert _use_net().exit_code == 0
+    assert len(hashed) == 2
