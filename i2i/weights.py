@@ -4,7 +4,11 @@ A network is a :class:`WeightsEntry` with one or more accepted files (each with 
 download URLs and sha256). ``resolve(name)`` looks, in order, in ``--weights-dir`` /
 ``I2I_WEIGHTS_DIR``, then the cache (``$I2I_HOME/weights``, default
 ``~/.cache/i2i/weights``), then downloads into the cache unless offline (``I2I_OFFLINE=1``).
-Every file is checked against its sha256 before use.
+Every file is checked against its sha256 before use. To hash a large file only once, a
+verified file is remembered in i2i's own ``$I2I_HOME/verified-weights.json`` (never in a
+weights folder, which may be shared or read-only) under its identity: device, inode, size,
+mtime and ctime. Whoever can write the weights folder can fake the mtime, not the ctime:
+any write or rename sets it to the present, so a swapped file is hashed again.
 
 To add a network: return ``{"name": WeightsEntry(...)}`` from a ``register_weights`` hookimpl
 (built-ins live in the module that uses them, e.g. ``i2i.metrics``).
@@ -12,7 +16,10 @@ To add a network: return ``{"name": WeightsEntry(...)}`` from a ``register_weigh
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,22 +70,50 @@ def is_offline() -> bool:
     return os.environ.get("I2I_OFFLINE", "") not in ("", "0")
 
 
+VERIFIED = "verified-weights.json"
+# A file changed within the ctime clock's granularity of our stat could keep that ctime,
+# so only files unchanged for this long are remembered (others are simply hashed again).
+SETTLE_S = 2.0
+
+
 def _verified(path: Path, expected: str) -> bool:
-    """Checksum check, remembered in a sidecar so large files are hashed once."""
-    marker = path.with_name(path.name + ".sha256ok")
-    stamp = f"{expected} {path.stat().st_size} {path.stat().st_mtime_ns}"
-    try:
-        if marker.read_text() == stamp:
-            return True
-    except OSError:
-        pass
+    """Checksum check, remembered by file identity in i2i's own cache (module docstring)."""
+    st = path.stat()  # before hashing: a change while we hash then shows as a new ctime
+    stamp = [expected, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    key = str(path.resolve())
+    records = _load_records()
+    if records.get(key) == stamp:
+        return True
     if sha256_file(path) != expected:
         return False
-    try:
-        marker.write_text(stamp)
-    except OSError:
-        pass  # read-only folders (like ../shared/weights) just re-hash next time
+    if time.time_ns() - st.st_ctime_ns > SETTLE_S * 1e9:
+        records[key] = stamp
+        _save_records(records)
     return True
+
+
+def _load_records() -> dict:
+    try:
+        records = json.loads((home_dir() / VERIFIED).read_text())
+    except (OSError, ValueError):
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def _save_records(records: dict) -> None:
+    """Write the cache atomically; a read-only home just means hashing again next time."""
+    records = {k: v for k, v in records.items() if os.path.exists(k)}
+    try:
+        home_dir().mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{VERIFIED}.", dir=home_dir())
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(records, fh)
+        os.replace(tmp, home_dir() / VERIFIED)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def get_entry(name: str) -> WeightsEntry:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import stat
 import tarfile
 import zipfile
 
@@ -18,11 +19,31 @@ def png_bytes(seed: int, size: tuple[int, int] = (40, 36)) -> bytes:
     return buf.getvalue()
 
 
-def make_zip(members: dict[str, bytes]) -> bytes:
+def make_zip(members: dict[str, bytes], symlinks: dict[str, str] = ()) -> bytes:
+    """``symlinks``: name -> target, stored as unix symlinks (mode in external_attr)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
+        for name, target in dict(symlinks).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, target)
+    return buf.getvalue()
+
+
+def make_tar_entries(entries: list[tuple[str, bytes | str]]) -> bytes:
+    """A tar.gz from (name, bytes) files and (name, str) symlinks, in this order."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, body in entries:
+            info = tarfile.TarInfo(name)
+            if isinstance(body, str):
+                info.type, info.linkname = tarfile.SYMTYPE, body
+                tf.addfile(info)
+            else:
+                info.size = len(body)
+                tf.addfile(info, io.BytesIO(body))
     return buf.getvalue()
 
 

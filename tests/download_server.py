@@ -2,7 +2,9 @@
 
 It serves ``files`` (URL path -> bytes), honours ``Range: bytes=N-`` with 206 unless
 ``ignore_range`` is set, and can cut the connection after ``drop_after`` bytes for the
-next ``drops`` responses (a network error mid-file).
+next ``drops`` responses (a network error mid-file). ``range_shift`` makes a 206 start that
+many bytes away from the byte asked for (and say so in its Content-Range), as a broken
+cache or proxy does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class FileServer(ThreadingHTTPServer):
         self.ignore_range = False
         self.drop_after: int | None = None
         self.drops = 0
+        self.range_shift = 0
         self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
         self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
 
@@ -54,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         start = 0
         match = re.fullmatch(r"bytes=(\d+)-", rng or "")
         if match and not srv.ignore_range:
-            start = int(match.group(1))
+            start = max(int(match.group(1)) + srv.range_shift, 0)
             if start >= len(data):
                 self.send_response(416)
                 self.send_header("Content-Range", f"bytes */{len(data)}")

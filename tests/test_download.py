@@ -105,7 +105,8 @@ def test_disk_full_while_writing_is_a_clear_error_and_nothing_looks_complete(
 
     monkeypatch.setattr(download, "open", lambda *a, **k: FullDisk(real_open(*a, **k)),
                         raising=False)
-    with pytest.raises(DownloadError, match="disk full"):
+    with pytest.raises(DownloadError, match=r"disk full while writing .*f.bin.part: it needs "
+                       r"300.0 kB more; free some space"):
         download_file(f"{server.url}/f.bin", tmp_path / "f.bin", progress=False)
     assert not (tmp_path / "f.bin").exists()
     assert len(server.requests) == 1  # a full disk is not retried
@@ -122,3 +123,15 @@ def test_stale_part_longer_than_the_file_is_discarded(server, tmp_path):
     (tmp_path / "f.bin.part").write_bytes(os.urandom(len(DATA) + 10))
     download_file(f"{server.url}/f.bin", tmp_path / "f.bin", progress=False)
     assert (tmp_path / "f.bin").read_bytes() == DATA
+
+
+@pytest.mark.parametrize("shift", [-1000, 1000])
+def test_206_starting_at_another_byte_than_asked_is_refused(server, tmp_path, shift):
+    """Guards against appending a 206 body without checking its Content-Range start: the
+    part would hold bytes twice (or miss some) and fail its checksum forever."""
+    (tmp_path / "f.bin.part").write_bytes(DATA[:5000])
+    server.range_shift = shift
+    dest = download_file(f"{server.url}/f.bin", tmp_path / "f.bin", sha256=SHA,
+                         progress=False)
+    assert dest.read_bytes() == DATA
+    assert server.requests == [("/f.bin", "bytes=5000-"), ("/f.bin", None)]

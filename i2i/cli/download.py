@@ -17,8 +17,9 @@ def download(
                               help="Folder that receives DIR/NAME."),
     mirror: str = typer.Option(None, "--mirror", envvar="I2I_DATASET_MIRROR",
                                help="Base URL of a mirror that keeps the original paths."),
-    force: bool = typer.Option(False, "--force",
-                               help="Fetch again even if a verified copy is there."),
+    force: bool = typer.Option(
+        False, "--force", help="Fetch again even if a verified copy is there; an old folder "
+        "holding files the download did not make is moved to DIR/NAME.old, not deleted."),
     weights: str = typer.Option(None, "--weights",
                                 help="Fetch a pretrained network into the weights cache."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
@@ -65,6 +66,10 @@ def _say(result) -> None:
     else:
         console.print(f"[green]ready[/] {result.name}: {result.path} "
                       f"(archive sha256 {result.archive_sha256})")
+        if result.moved_aside is not None:
+            console.print(f"[yellow]kept[/] the old {result.name} folder held files the "
+                          f"download did not make; it is now {result.moved_aside}",
+                          soft_wrap=True)
 
 
 def _print_catalog() -> None:

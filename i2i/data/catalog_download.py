@@ -1,9 +1,16 @@
 """Fetch a catalog dataset: download, verify, extract safely, check layout, record manifest.
 
-The order makes every failure harmless: the archive is fetched to ``DIR/.downloads/``
-(resumable ``.part``), extracted into a hidden temp folder beside the target, checked, given
-its manifest and only then renamed to ``DIR/NAME``. A dataset folder therefore either has
-a manifest that matches its files, or is not there.
+The order makes every failure harmless: the folder and the mirror are checked before any
+work; the archive is fetched to ``DIR/.downloads/`` (resumable ``.part``), extracted into a
+hidden temp folder beside the target, checked, given its manifest and only then renamed
+to ``DIR/NAME``. A dataset folder therefore either has a manifest that matches its files,
+or is not there. An archive that extracted badly for want of space stays in
+``.downloads/`` so the rerun does not fetch it again.
+
+``--force`` replaces an old ``DIR/NAME`` once the new copy is complete. The old folder is
+deleted only when it holds nothing but the files its manifest lists; anything else (files
+the user added, a folder i2i did not make) is moved aside whole to ``DIR/NAME.old``
+(``.old-2``, ...) and the result says where.
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from i2i.data.archive_paths import ArchiveError
 from i2i.data.catalog import DatasetEntry
 from i2i.data.download import download_file, sha256_file
-from i2i.data.extract import check_layout, find_layout_root, safe_extract
-from i2i.errors import DataError, DownloadError
+from i2i.data.extract import ExtractSpaceError, check_layout, find_layout_root, safe_extract
+from i2i.errors import ConfigError, DataError, DownloadError
 
 MANIFEST = ".i2i-dataset.json"
 MIRROR_ENV = "I2I_DATASET_MIRROR"
@@ -32,6 +40,7 @@ class FetchResult:
     path: Path
     status: str  # "downloaded" or "already there"
     archive_sha256: str = ""
+    moved_aside: Path | None = None  # where --force put an old folder holding other files
 
 
 def mirror_url(url: str, mirror: str | None) -> str:
@@ -42,7 +51,34 @@ def mirror_url(url: str, mirror: str | None) -> str:
 
 
 def resolve_mirror(mirror: str | None) -> str | None:
-    return mirror or os.environ.get(MIRROR_ENV) or None
+    """``mirror``, else ``$I2I_DATASET_MIRROR``; ConfigError if it is not an http(s) URL."""
+    mirror = mirror or os.environ.get(MIRROR_ENV) or None
+    if mirror is not None:
+        parts = urlparse(mirror)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"--mirror (or {MIRROR_ENV}) {mirror!r} is not a URL; give a "
+                              "base URL like https://mirror.example.org/efros")
+    return mirror
+
+
+def check_output_dir(root: Path) -> None:
+    """``root`` is (or can be made) a folder that takes new files; DataError otherwise.
+
+    Checked by writing a probe file rather than with ``os.access``, which says yes to root
+    on a read-only mount.
+    """
+    folders = [root] + ([root / DOWNLOADS] if (root / DOWNLOADS).is_dir() else [])
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for folder in folders:
+            fd, probe = tempfile.mkstemp(prefix=".i2i-write-test.", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+    except FileExistsError as err:
+        raise DataError(f"--dir {root} is a file, not a folder; choose another --dir") from err
+    except OSError as err:
+        raise DataError(f"cannot write into --dir {err.filename or root}: "
+                        f"{err.strerror or err}; choose a writable folder with --dir") from err
 
 
 def fetch_dataset(entry: DatasetEntry, root: Path, mirror: str | None = None,
@@ -53,37 +89,59 @@ def fetch_dataset(entry: DatasetEntry, root: Path, mirror: str | None = None,
     target = root / entry.name
     if not entry.downloadable:
         raise DataError(f"'{entry.name}' has no public download: {entry.manual}")
+    mirror = resolve_mirror(mirror)
     if target.exists() and not force:
         problem = manifest_problem(target)
         if problem is None:
             return FetchResult(entry.name, target, "already there")
-        raise DataError(f"{target} {problem}; rerun with --force to fetch it again "
-                        "(it is replaced only once the new copy is complete)")
-    root.mkdir(parents=True, exist_ok=True)
-    for stale in root.glob(f".{entry.name}.extracting.*"):  # left by a killed run
+        raise DataError(f"{target} {problem}; rerun with --force to fetch it again (the old "
+                        "folder goes once the new copy is complete; if it holds files the "
+                        "manifest does not list, it is moved aside, not deleted)")
+    check_output_dir(root)
+    for stale in [*root.glob(f".{entry.name}.extracting.*"),  # left by a killed run
+                  *root.glob(f".{entry.name}.replaced.*")]:
         shutil.rmtree(stale, ignore_errors=True)
     archive = root / DOWNLOADS / entry.archive_name()
-    if force:
-        archive.unlink(missing_ok=True)
-    mirror = resolve_mirror(mirror)
-    url = _download_first(entry, archive, mirror, progress)
+    if force or not _reusable(archive, entry):
+        archive.unlink(missing_ok=True)  # ours: .downloads/ is i2i's folder
+    url = (mirror_url(entry.urls[0], mirror) if archive.is_file()
+           else _download_first(entry, archive, mirror, progress))
     digest = sha256_file(archive)
     staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.extracting.", dir=root))
     try:
-        try:
-            safe_extract(archive, staging)
-        except DownloadError:
-            archive.unlink(missing_ok=True)  # ours, and useless: the next run refetches
-            raise
+        _extract(archive, staging)
         ready = find_layout_root(staging, entry.layout)
         check_layout(ready, entry.layout, f"{entry.name} ({archive.name})")
         write_manifest(ready, entry, url, digest, archive.stat().st_size)
-        _replace_dir(ready, target)
+        aside = _replace_dir(ready, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if not keep_archive:
         archive.unlink(missing_ok=True)
-    return FetchResult(entry.name, target, "downloaded", digest)
+    return FetchResult(entry.name, target, "downloaded", digest, aside)
+
+
+def _reusable(archive: Path, entry: DatasetEntry) -> bool:
+    """An archive a previous run fetched completely (it was renamed from ``.part`` only
+    after its checks) and then could not extract, e.g. for want of space."""
+    if not archive.is_file():
+        return False
+    if entry.size is not None and archive.stat().st_size != entry.size:
+        return False
+    return entry.sha256 is None or sha256_file(archive) == entry.sha256.lower()
+
+
+def _extract(archive: Path, staging: Path) -> None:
+    """Extract, deleting the archive only when the archive itself is at fault."""
+    try:
+        safe_extract(archive, staging)
+    except ExtractSpaceError as err:
+        raise ExtractSpaceError(f"{err}; {archive} is kept, so the rerun does not download "
+                                "it again") from err
+    except ArchiveError as err:
+        archive.unlink(missing_ok=True)  # ours, and useless
+        raise DownloadError(f"{err.problem}; i2i deleted {archive.name}: rerun to download "
+                            "it again, or use --mirror") from err
 
 
 def _download_first(entry: DatasetEntry, archive: Path, mirror: str | None,
@@ -100,16 +158,45 @@ def _download_first(entry: DatasetEntry, archive: Path, mirror: str | None,
     raise errors[-1]
 
 
-def _replace_dir(new: Path, target: Path) -> None:
-    """Rename ``new`` to ``target``; an old ``target`` (--force) goes only after that."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
+def _replace_dir(new: Path, target: Path) -> Path | None:
+    """Rename ``new`` to ``target``; returns where an old ``target`` was moved aside, if it
+    held anything its manifest does not list (else the old folder is deleted)."""
+    if not target.exists():
+        os.replace(new, target)
+        return None
+    if not only_manifest_files(target):
+        aside = _free_name(target)
+        os.rename(target, aside)
+        os.replace(new, target)
+        return aside
+    # all of it is ours: swap, then delete; a fresh temp folder, so nothing else is hit
+    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced.", dir=target.parent))
+    os.replace(target, trash / target.name)
     os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(trash, ignore_errors=True)
+    return None
+
+
+def _free_name(target: Path) -> Path:
+    """``NAME.old``, else ``NAME.old-2``, ...: a name nothing has yet."""
+    candidate, n = target.with_name(f"{target.name}.old"), 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = target.with_name(f"{target.name}.old-{n}")
+    return candidate
+
+
+def only_manifest_files(folder: Path) -> bool:
+    """True when every file (or link) under ``folder`` is its manifest or listed in it."""
+    try:
+        listed = set(json.loads((folder / MANIFEST).read_text())["files"]) | {MANIFEST}
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    for path in folder.rglob("*"):
+        if (path.is_symlink() or not path.is_dir()) and \
+                path.relative_to(folder).as_posix() not in listed:
+            return False
+    return True
 
 
 def write_manifest(folder: Path, entry: DatasetEntry, url: str, digest: str, size: int) -> None:
@@ -150,20 +237,23 @@ def fetch_many(names: list[str], root: Path, mirror: str | None = None, force: b
                progress: bool = True, on_done=None) -> list[FetchResult]:
     """Fetch several datasets; one that fails is reported and the rest go on.
 
-    ``on_done(result_or_error)`` is called after each (the CLI prints a line). A single
-    failure re-raises its own error; several end in PartialFailure naming them.
+    ``on_done(result_or_error)`` is called after each (the CLI prints a line), except for
+    the failure of a lone dataset, which re-raises its own error; several datasets with
+    failures end in PartialFailure naming them.
     """
     from i2i.data.catalog import get_entry
     from i2i.errors import I2IError, PartialFailure
 
     entries = [get_entry(name) for name in names]  # unknown names fail before any download
+    mirror = resolve_mirror(mirror)  # so do a bad mirror and an unwritable folder
+    check_output_dir(Path(root).expanduser())
     results, failed = [], []
     for entry in entries:
         try:
             result = fetch_dataset(entry, root, mirror, force, progress)
         except I2IError as err:
             failed.append((entry.name, err))
-            if on_done:
+            if on_done and len(entries) > 1:  # a lone failure is raised: one line, not two
                 on_done(err)
             continue
         results.append(result)

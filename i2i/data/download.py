@@ -3,7 +3,8 @@
 ``download_file`` is the one place i2i fetches a URL (datasets and pretrained weights). Bytes
 go to ``DEST.part``; a dropped connection is retried with backoff and resumed from where the
 part file ends (a server that ignores Range is detected by its 200 answer and the file is
-started again); only a file that passes its size and sha256 checks is renamed to ``DEST``.
+started again, as it is when a 206 reply starts at another byte than the one asked for);
+only a file that passes its size and sha256 checks is renamed to ``DEST``.
 A mismatch deletes the part file (ours) and never touches ``DEST`` (maybe the user's).
 """
 
@@ -89,13 +90,24 @@ def _fetch_into(url: str, part: Path, bar: _Progress) -> None:
     except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
         raise _Transient(_reason(err)) from err
     with resp:
+        if resp.status == 206 and _range_start(resp) != have:
+            # bytes from elsewhere in the file would be glued on at the wrong offset
+            part.unlink(missing_ok=True)
+            raise _Transient(f"asked to resume at byte {have}, the server answered with "
+                             f"Content-Range {resp.headers.get('Content-Range')!r}; "
+                             "starting again from zero")
         resumed = have > 0 and resp.status == 206
         if not resumed:
             have = 0  # a 200 to a Range request: the server sent the whole file again
         total = _total_size(resp, have)
         bar.reset(total, have)
         got = 0
-        with open(part, "ab" if resumed else "wb") as fh:
+        try:
+            fh = open(part, "ab" if resumed else "wb")
+        except OSError as err:
+            raise DownloadError(f"cannot write {part}: {err.strerror or err}; choose a "
+                                "writable folder") from err
+        with fh:
             while True:
                 try:
                     block = resp.read(CHUNK)
@@ -103,22 +115,30 @@ def _fetch_into(url: str, part: Path, bar: _Progress) -> None:
                     raise _Transient(f"connection lost after {have + got} bytes") from err
                 if not block:
                     break
-                _write(fh, block, part)
+                _write(fh, block, part, None if total is None else total - have - got)
                 got += len(block)
                 bar.advance(len(block))
     if total is not None and have + got < total:
         raise _Transient(f"connection closed after {have + got} of {total} bytes")
 
 
-def _write(fh, block: bytes, part: Path) -> None:
+def _write(fh, block: bytes, part: Path, remaining: int | None) -> None:
     try:
         fh.write(block)
     except OSError as err:
-        if err.errno == errno.ENOSPC:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            needs = f"{human_bytes(remaining)} more" if remaining else "more space"
             raise DownloadError(
-                f"disk full while writing {part}; free some space and rerun (it resumes)"
+                f"disk full while writing {part}: it needs {needs}; free some space and "
+                "rerun (it resumes)"
             ) from err
         raise DownloadError(f"cannot write {part}: {err.strerror or err}") from err
+
+
+def _range_start(resp) -> int | None:
+    """The first byte a 206 reply says it holds (``Content-Range: bytes START-END/TOTAL``)."""
+    match = re.match(r"\s*bytes\s+(\d+)-", resp.headers.get("Content-Range") or "")
+    return int(match.group(1)) if match else None
 
 
 def _total_size(resp, have: int) -> int | None:
@@ -145,6 +165,16 @@ def _verify(url: str, part: Path, sha256: str | None, expected_size: int | None)
                 f"{url} fails its sha256 check (got {got[:12]}..., expected {sha256[:12]}...); "
                 "nothing of yours was changed: retry, or use --mirror"
             )
+
+
+def human_bytes(n: int) -> str:
+    """``n`` bytes for a person: 512 B, 3.4 MB, 9.1 GB."""
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
