@@ -127,6 +127,66 @@ def test_item_seed_fixes_the_augmentation_and_b_pairing(tmp_path):
     assert one["B_path"] == two["B_path"] and (one["A"] == two["A"]).all()
 
 
+def _domain_colours(root, n=6):
+    """trainA/ images red (value i in green), trainB/ blue: an item tells its folder."""
+    for sub, rgb in (("trainA", (250, 0, 0)), ("trainB", (0, 0, 250))):
+        (root / sub).mkdir(parents=True)
+        for i in range(n):
+            Image.new("RGB", (16, 16), (rgb[0], i * 20, rgb[2])).save(root / sub / f"{i}.png")
+
+
+def _colour(t):
+    """The mean (R, G, B) in 0-255 of a CHW tensor in [-1, 1]."""
+    return tuple(round(float(v)) for v in (t.mean(dim=(1, 2)) + 1) * 127.5)
+
+
+def test_direction_btoa_swaps_the_unaligned_domains(tmp_path):
+    """Guards against ``--direction BtoA`` being ignored by the unaligned dataset (the A/B
+    swap removed): A must then come from trainB/ and B from trainA/."""
+    _domain_colours(tmp_path)
+    base = {"root": str(tmp_path), "load_size": 16, "crop_size": 16, "flip": False}
+    for direction, a_blue in (("AtoB", False), ("BtoA", True)):
+        item = build_dataset(DataConfig(direction=direction, **base), "train", False)[(1, 3)]
+        r_a, _, b_a = _colour(item["A"])
+        r_b, _, b_b = _colour(item["B"])
+        assert (b_a > r_a) == a_blue and (b_b > r_b) == (not a_blue)
+        assert ("trainB" in item["A_path"]) == a_blue
+
+
+def test_b_is_drawn_at_random_not_by_index_unless_serial(tmp_path):
+    """Guards against B paired by index (``ib = index``), which makes the data paired: over
+    many item seeds, item 2 must meet most B images; serial_batches pairs by index."""
+    _domain_colours(tmp_path)
+    base = {"root": str(tmp_path), "load_size": 16, "crop_size": 16}
+    ds = build_dataset(DataConfig(**base), "train", False)
+    partners = {ds[(2, seed)]["B_path"] for seed in range(40)}
+    assert len(partners) >= 5
+    serial = build_dataset(DataConfig(serial_batches=True, **base), "train", False)
+    assert {serial[(2, seed)]["B_path"] for seed in range(10)} == {str(tmp_path / "trainB/2.png")}
+
+
+def _coordinates(w, h):
+    """An image whose red value is x and green value is y: a crop shows its offset."""
+    arr = np.zeros((h, w, 3), np.uint8)
+    arr[..., 0] = np.arange(w)[None, :]
+    arr[..., 1] = np.arange(h)[:, None]
+    return Image.fromarray(arr)
+
+
+@pytest.mark.parametrize("mode", ["crop", "resize_and_crop", "scale_width_and_crop"])
+def test_test_time_crop_is_taken_from_the_centre(mode):
+    """Guards against the test-time (``aug=None``) crop taken from the top-left corner or
+    any other place than the centre."""
+    cfg = DataConfig(preprocess=mode, load_size=48, crop_size=32)
+    img = _coordinates(48, 64) if mode == "scale_width_and_crop" else _coordinates(48, 48)
+    out = np.asarray(preprocess(img, cfg, None))
+    height = 64 if mode == "scale_width_and_crop" else 48
+    assert out.shape[:2] == (32, 32)
+    assert (out[0, 0, 0], out[0, 0, 1]) == ((48 - 32) // 2, (height - 32) // 2)
+    trained = np.asarray(preprocess(img, cfg, Augment(0.0, 1.0, False)))
+    assert (trained[0, 0, 0], trained[0, 0, 1]) == (0, height - 32)
+
+
 def test_sampler_skips_what_was_seen_and_splits_across_ranks():
     full = list(EpochSampler(10, seed=3))
     sampler = EpochSampler(10, seed=3)

@@ -35,7 +35,10 @@ def evaluate(
     checkpoint: str = typer.Option(None, "--checkpoint",
                                    help="Runs: this checkpoint instead of the latest."),
     direction: str = typer.Option("AtoB", "--direction",
-                                  help="Runs: AtoB scores translated testA against testB."),
+                                  help="Runs: AtoB (the way the run was trained, also "
+                                       "with data.direction=BtoA) translates the test "
+                                       "split's inputs and scores them against its targets; "
+                                       "BtoA the reverse (CycleGAN)."),
 ) -> None:
     """Score generated images against real ones.
 

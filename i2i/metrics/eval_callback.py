@@ -39,11 +39,11 @@ class EvalCallback(Callback):
     def on_start(self, ctx) -> None:
         if self.every > 0:  # fail now, not after the first N epochs
             from i2i.metrics import networks
+            from i2i.metrics.eval_split import check_test_split
             from i2i.metrics.evaluate import metric_objects
-            from i2i.metrics.runs import test_folders
 
             metrics = metric_objects(self.options.metrics)
-            test_folders(ctx.cfg, self.direction)
+            check_test_split(ctx.cfg, self.direction)
             if any(not m.paired for m in metrics):  # loads it once, kept for the epochs
                 networks.load_inception(self.options.weights_dir, ctx.method.device,
                                         any(getattr(m, "needs_logits", False) for m in metrics))

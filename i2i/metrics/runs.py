@@ -1,10 +1,12 @@
 """Run-level evaluation: translate a run's test split with its checkpoint(s), then score it.
 
-Protocol, as CycleGAN/CUT papers report: for direction ``AtoB`` the run's ``testA`` images
-are translated (at full size, ``fit="pad"``) and scored against ``testB``; ``BtoA`` the other
-way round. ``all_checkpoints`` scores every saved checkpoint and reports the best and the
-last, since published numbers are often best-epoch. The real test set's features are cached
-on disk, so many runs and checkpoints on one dataset extract it once.
+Protocol, as CycleGAN/CUT papers report: for direction ``AtoB`` the test split's A images
+are translated (at full size, ``fit="pad"``) and scored against its B images; ``BtoA`` the
+other way round. Directions are the model's, so a run trained with ``data.direction=BtoA``
+is scored in the direction it learned; any layout training accepts works (see
+``i2i.metrics.eval_split``). ``all_checkpoints`` scores every saved checkpoint and reports
+the best and the last, since published numbers are often best-epoch. The real test set's
+features are cached on disk, so many runs and checkpoints on one dataset extract it once.
 
 Built on the training side's public helpers: ``i2i.runs.load_for_inference`` and
 ``i2i.inference.translate_files``.
@@ -17,30 +19,13 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from i2i.errors import CheckpointError, DataError
+from i2i.errors import CheckpointError, ConfigError, DataError
+from i2i.metrics.eval_split import open_test_split
 from i2i.metrics.evaluate import EvalResult, evaluate_folders, metric_objects
 from i2i.metrics.job import EvalOptions
 from i2i.training.device import select_device
 
-DIRECTIONS = {"AtoB": ("testA", "testB"), "BtoA": ("testB", "testA")}
 _CKPT = re.compile(r"^(epoch|step)_(\d+)\.pt$")
-
-
-def test_folders(cfg, direction: str) -> tuple[Path, Path]:
-    """(source images to translate, real images of the target domain) of a run's data."""
-    from i2i.data.datasets import resolve_root
-
-    if direction not in DIRECTIONS:
-        from i2i.errors import ConfigError
-
-        raise ConfigError(f"--direction '{direction}'; choose one of: {', '.join(DIRECTIONS)}")
-    root = resolve_root(cfg.data.root, cfg.data.crop_size)
-    source, target = (root / name for name in DIRECTIONS[direction])
-    for folder in (source, target):
-        if not folder.is_dir():
-            raise DataError(f"run data {root} has no {folder.name}/ folder; run-level "
-                            "evaluation needs testA/ and testB/ (or pass --real/--fake)")
-    return source, target
 
 
 def translate_split(method, source: Path, out_dir: Path, direction: str,
@@ -65,12 +50,17 @@ def checkpoint_position(path: Path) -> dict:
 def score_method(method, cfg, options: EvalOptions, direction: str = "AtoB",
                  label: str = "", warned: set[str] | None = None) -> EvalResult:
     """Translate the test split with an in-memory method and score it (used in training)."""
-    source, target = test_folders(cfg, direction)
-    with tempfile.TemporaryDirectory(prefix="i2i-eval-") as tmp:
-        failed = translate_split(method, source, Path(tmp), direction)
-        result = evaluate_folders(target, [Path(tmp)], options, names=[label or direction],
-                                  warned=warned)
-    result.bad = sorted(set(result.bad) | set(failed))
+    if direction not in method.generator_for:
+        raise ConfigError(f"{method.name} runs translate {', '.join(method.generator_for)} "
+                          f"only, not --direction {direction}")
+    with open_test_split(cfg, direction) as split, \
+            tempfile.TemporaryDirectory(prefix="i2i-eval-") as tmp:
+        failed = translate_split(method, split.source, Path(tmp), direction)
+        result = evaluate_folders(split.target, [Path(tmp)], options,
+                                  names=[label or direction], warned=warned)
+    for row in result.rows:
+        row.update({"source": split.source_label, "real": split.target_label})
+    result.bad = sorted(set(result.bad) | set(failed) | set(split.bad))
     return result
 
 

@@ -69,3 +69,41 @@ def test_bad_option_value_is_one_line(tmp_path):
                                  "--crop", "middle"])
     assert result.exit_code == 3
     assert "--crop must be one of" in result.output
+
+
+def _strips(folder, n):
+    """96x32 images whose red value is the x coordinate (plus 100 * the image number in
+    blue), so a 32 px crop shows where it was taken."""
+    folder.mkdir(parents=True)
+    for i in range(n):
+        arr = np.zeros((32, 96, 3), np.uint8)
+        arr[..., 0] = np.arange(96)[None, :]
+        arr[..., 2] = i
+        Image.fromarray(arr).save(folder / f"{i}.png")
+    return folder
+
+
+def _crop_lefts(out):
+    lefts = []
+    for f in sorted((out / "trainA").glob("*.png")):
+        arr = np.asarray(Image.open(f).convert("RGB"))
+        assert arr.shape == (32, 32, 3)
+        left = int(arr[0, 0, 0])
+        assert np.array_equal(arr[0, :, 0], np.arange(left, left + 32))  # a real window
+        lefts.append(left)
+    return lefts
+
+
+def test_random_crop_takes_windows_at_random_places_and_center_in_the_middle(tmp_path):
+    """Guards against ``--crop random`` really doing a centre crop (or any fixed offset).
+    Eight images, offsets drawn from 0-64: all eight at 32 has odds of 65^-8."""
+    src = _strips(tmp_path / "a", 8)
+    lefts = {}
+    for crop in ("random", "center"):
+        out = tmp_path / crop
+        result = runner.invoke(app, ["prepare", str(src), "--out", str(out), "--size", "32",
+                                     "--crop", crop, "--test-fraction", "0", "-q", "-j", "1"])
+        assert result.exit_code == 0, result.output
+        lefts[crop] = _crop_lefts(out)
+    assert lefts["center"] == [32] * 8
+    assert len(lefts["random"]) == 8 and len(set(lefts["random"])) >= 3

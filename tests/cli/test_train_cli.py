@@ -152,9 +152,24 @@ def test_eval_every_scores_the_test_split_during_training(tmp_path, cli, shared_
     assert "evaluation" in (tmp_path / "ev" / "index.html").read_text()
 
 
-def test_bf16_autocast_trains_on_cpu(tmp_path, cli):
+def test_bf16_autocast_trains_on_cpu(tmp_path, cli, monkeypatch):
+    """Guards against ``--precision bf16`` silently running in fp32: the generators in the
+    training steps must give bfloat16 outputs."""
     import json
 
+    import torch
+
+    from i2i.methods.base import Method
+
+    dtypes = []
+    build = Method.build_generator
+
+    def recording(self, *args, **kwargs):
+        net = build(self, *args, **kwargs)
+        net.register_forward_hook(lambda mod, inp, out: dtypes.append(out.dtype))
+        return net
+
+    monkeypatch.setattr(Method, "build_generator", recording)
     result = cli("train", "cyclegan", "--data", "builtin:toy", "--size", "32", "--max-steps", "2",
                  "--precision", "bf16", "--device", "cpu", "--workers", "0", "--quiet",
                  "--name", "bf", "--out-dir", str(tmp_path), *TINY_SETS,
@@ -162,3 +177,4 @@ def test_bf16_autocast_trains_on_cpu(tmp_path, cli):
     assert result.exit_code == 0, result.output
     rows = [json.loads(x) for x in (tmp_path / "bf" / "log.jsonl").read_text().splitlines()]
     assert all(0 < r["cycle_A"] < 100 for r in rows)
+    assert torch.bfloat16 in dtypes  # sample grids outside the steps may run in fp32
