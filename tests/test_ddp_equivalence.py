@@ -85,8 +85,6 @@ def test_two_ranks_of_batch_1_equal_one_process_of_batch_2(trained):
         assert diff <= TOLERANCE, f"{name} differs by {diff:.2e}"
         compared += tensor.numel()
     assert compared > 0.9 * sum(t.numel() for t in ref.values() if t.is_floating_point())
-    initial_moved = any((ref[n] - got[n]).abs().max() > 0 for n in skipped)
-    assert initial_moved or True  # documented above; not part of the claim
 
 
 def test_both_ranks_end_with_identical_weights(trained):
