@@ -158,3 +158,29 @@ def test_test_images_that_fail_to_translate_are_reported(tiny_run, tiny_inceptio
     result = CliRunner().invoke(app, ["evaluate", str(tiny_run), "-m", "fid"])
     assert result.exit_code == 8
     assert "001.png" in result.output and "1 unreadable image(s) skipped" in result.output
+
+
+def test_a_run_is_scored_on_its_translations_not_on_its_inputs(tiny_run, tiny_inception,
+                                                               tmp_path):
+    """Guards against run-level evaluation scoring untranslated test images (generator
+    never applied): the run's FID must equal FID(translate testA, testB) computed by hand
+    through the CLI, and differ from FID(testA, testB)."""
+    from i2i.cli.main import app
+
+    runner = CliRunner()
+    data = Path(_config_root(tiny_run))
+
+    def fid(*args) -> float:
+        out = tmp_path / f"score{len(list(tmp_path.glob('score*')))}.json"
+        result = runner.invoke(app, ["evaluate", *args, "-m", "fid", "--json", str(out)])
+        assert result.exit_code == 0, result.output
+        return json.loads(out.read_text())["rows"][0]["fid"]
+
+    translated = runner.invoke(app, ["translate", str(tiny_run), str(data / "testA"),
+                                     "--out", str(tmp_path / "fakes"), "--quiet"])
+    assert translated.exit_code == 0, translated.output
+    by_hand = fid("--real", str(data / "testB"), "--fake", str(tmp_path / "fakes"))
+    untranslated = fid("--real", str(data / "testB"), "--fake", str(data / "testA"))
+    run_score = fid(str(tiny_run))
+    assert run_score == pytest.approx(by_hand, rel=1e-6)
+    assert abs(run_score - untranslated) > 1e-3 * max(1.0, abs(untranslated))
