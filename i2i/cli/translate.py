@@ -76,7 +76,7 @@ def translate(
     console.print(f"[green]wrote {len(result.written)} image(s)[/] to {out}")
     if result.failed:
         for source, reason in result.failed:
-            console.print(f"[red]failed[/] {source}: {reason}")
+            console.print(f"[red]failed[/] {source}: {reason}", soft_wrap=True)
         rest = ("the rest were translated" if result.written
                 else "none were translated")
         raise PartialFailure(f"{len(result.failed)} of {len(jobs)} image(s) failed (listed "

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from i2i.console import console
 from i2i.errors import DataError
+from i2i.images import reason
 from i2i.metrics.base import Metric, PairedMetric, SetMetric
 from i2i.metrics.job import EvalJob, EvalOptions, ImageSet
 from i2i.metrics.pairing import load_pair, match_pairs
@@ -114,7 +115,7 @@ def _paired_scores(job: EvalJob, metrics: list[PairedMetric], bad: dict[str, str
                 real_arr, fake_arr, was_resized = load_pair(real_file, fake_file)
             except DataError as err:
                 culprit = real_file if str(real_file) in str(err) else fake_file
-                bad[str(culprit)] = str(err)
+                bad[str(culprit)] = reason(err, culprit)
                 bar.advance(task)
                 continue
             resized += was_resized
