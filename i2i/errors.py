@@ -51,6 +51,12 @@ class PluginError(I2IError):
     exit_code = 7
 
 
+class OutputError(I2IError):
+    """An output cannot be written: folder missing or read-only, a file in the way, disk full."""
+
+    exit_code = 1
+
+
 class PartialFailure(I2IError):
     """Batch work finished, but some items failed; they were listed before this line."""
 

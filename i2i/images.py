@@ -7,6 +7,7 @@ leaves half an image, and refuses to write over a file it was asked to read.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from i2i.errors import DataError
+from i2i.outputs import temp_prefix
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -37,7 +39,9 @@ def load_rgb(path: Path, channels: int = 3) -> Image.Image:
             img.load()
             img = ImageOps.exif_transpose(img)
             return to_mode(img, "L" if channels == 1 else "RGB")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
+    # DecompressionBombError (a header claiming gigapixels) is no OSError: name it too
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError) as err:
         raise DataError(f"cannot read image {path}: {_short(err)}") from err
 
 
@@ -59,6 +63,14 @@ def to_mode(img: Image.Image, mode: str) -> Image.Image:
         background = Image.new("RGBA", img.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, img.convert("RGBA"))
     return img.convert(mode)
+
+
+def reason(err: BaseException, path: Path) -> str:
+    """``str(err)`` for a line that already names ``path``: "cannot read image PATH: why"
+    becomes "unreadable: why", so a listed failure does not name its file twice."""
+    text = str(err)
+    prefix = f"cannot read image {path}: "
+    return "unreadable: " + text[len(prefix):] if text.startswith(prefix) else text
 
 
 def _short(err: BaseException) -> str:
@@ -84,36 +96,41 @@ def protect(paths: Iterable[Path]) -> frozenset[Path]:
     return frozenset(Path(p).resolve() for p in paths)
 
 
+def encode_image(img: Image.Image, dest: Path) -> bytes:
+    """``img`` encoded in the format of ``dest``'s extension (JPEG at quality 95)."""
+    fmt = Image.registered_extensions().get(Path(dest).suffix.lower())
+    if fmt is None:
+        raise DataError(f"unknown image extension '{Path(dest).suffix}' for {dest}; use .png "
+                        "or .jpg")
+    if fmt == "JPEG" and img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    return buf.getvalue()
+
+
 def save_image_atomic(img: Image.Image, dest: Path, protected: frozenset[Path] = frozenset()
                       ) -> None:
     """Write ``img`` to ``dest`` via a temp file + rename; never over a ``protect()``-ed input."""
     dest = Path(dest)
     if dest.resolve() in protected:
         raise DataError(f"refusing to overwrite input file {dest}; choose another --out")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fmt = Image.registered_extensions().get(dest.suffix.lower())
-    if fmt is None:
-        raise DataError(f"unknown image extension '{dest.suffix}' for {dest}; use .png or .jpg")
-    if fmt == "JPEG" and img.mode not in ("RGB", "L"):
-        img = img.convert("RGB")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            img.save(fh, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
-        finish_atomic(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(encode_image(img, dest), dest)
+
+
+def _write_all(fh, data: bytes) -> None:
+    """The one place atomic writes put bytes on disk (tests make it raise ENOSPC)."""
+    fh.write(data)
 
 
 def write_bytes_atomic(data: bytes, dest: Path) -> None:
-    """Write bytes via temp file + rename (for JSON, HTML, YAML outputs)."""
+    """Write bytes via temp file + rename (images, JSON, HTML, YAML outputs)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(dest), suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            _write_all(fh, data)
         finish_atomic(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -4,8 +4,10 @@ Inputs are files, folders (recursive) or globs. Outputs keep the relative path a
 under ``out_dir``, which may not lie inside an input folder. Two ways to handle any input
 size: ``fit="pad"`` (default) reflect-pads to the multiple the generator needs, translates at
 full resolution and crops back; ``fit="resize"`` resizes to the training crop size,
-translates and resizes back to the input's size. Unreadable images are collected and
-reported; every other image is translated.
+translates and resizes back to the input's size; images smaller than the generator can
+take (1x1, 1x3000) are padded up to its minimum first. Unreadable images (decompression
+bombs included) are collected and reported; every other image is translated. A full disk
+stops the batch at once (:class:`~i2i.errors.OutputError`): every later write would fail too.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ from PIL import Image
 
 from i2i.errors import DataError
 from i2i.images import (
+    encode_image,
     is_image_file,
     list_images,
     load_rgb,
     pil_to_tensor,
     protect,
-    save_image_atomic,
+    reason,
+    write_bytes_atomic,
 )
 from i2i.images import tensor_to_pil as to_pil
+from i2i.outputs import disk_full, is_disk_full
 
 FITS = ("pad", "resize")
 
@@ -43,6 +48,14 @@ class Job:
 class TranslateResult:
     written: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def split_done(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
+    """(to do, already done): an output that exists is complete, since every output is
+    written to a temp name and renamed; so a rerun after Ctrl-C continues."""
+    done = [job for job in jobs if job.dest.is_file()]
+    finished = {id(job) for job in done}
+    return [job for job in jobs if id(job) not in finished], done
 
 
 def collect_jobs(inputs: list[str], out_dir: Path, ext: str | None) -> list[Job]:
@@ -97,7 +110,7 @@ def _load(job: Job, channels: int) -> tuple[Job, torch.Tensor | None, str]:
     try:
         return job, pil_to_tensor(load_rgb(job.source, channels)), ""
     except DataError as err:
-        return job, None, str(err)
+        return job, None, reason(err, job.source)
 
 
 def _read_in_order(jobs: list[Job], channels: int, workers: int):
@@ -143,9 +156,15 @@ def _stack(items):
     return [j for j, _, _ in items], [hw for _, hw, _ in items], torch.stack([t for *_, t in items])
 
 
+MIN_SIDE = 16  # the ResNet's inner reflection pads need >= 2 px after two halvings
+
+
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, int]:
+    """Pad the bottom and right edges up to a multiple of ``multiple`` and at least
+    ``MIN_SIDE``, so a 1x1 or 1x3000 image goes through the generator like any other."""
     h, w = x.shape[-2:]
-    ph, pw = (-h) % multiple, (-w) % multiple
+    floor = -(-max(multiple, MIN_SIDE) // multiple) * multiple
+    ph, pw = max(floor - h, (-h) % multiple), max(floor - w, (-w) % multiple)
     if ph == 0 and pw == 0:
         return x, h, w
     mode = "reflect" if ph < h and pw < w else "replicate"
@@ -161,11 +180,13 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
     multiple = getattr(generator, "size_multiple", 16)
     result = TranslateResult()
     protected = protect(j.source for j in jobs)
+    handled = 0
     with torch.inference_mode():
         for item in _batches(jobs, channels, batch_size, fit, cfg.data.crop_size, workers):
             if isinstance(item[0], Job):
                 job, error = item
                 result.failed.append((job.source, error))
+                handled += 1
                 if progress:
                     progress(1)
                 continue
@@ -177,10 +198,25 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
                 if img.size != (orig_w, orig_h):  # --fit resize: back to the input's size
                     img = img.resize((orig_w, orig_h), Image.Resampling.BICUBIC)
                 try:
-                    save_image_atomic(img, job.dest, protected=protected)
+                    _save(img, job.dest, protected, len(jobs) - handled)
                     result.written.append(job.dest)
                 except (DataError, OSError) as err:
                     result.failed.append((job.source, str(err)))
+                handled += 1
             if progress:
                 progress(len(batch_jobs))
     return result
+
+
+def _save(img: Image.Image, dest: Path, protected: frozenset[Path], remaining: int) -> None:
+    """Write one output; a full disk is an OutputError naming the space the rest needs."""
+    if dest.resolve() in protected:
+        raise DataError(f"refusing to overwrite input file {dest}; choose another --out")
+    data = encode_image(img, dest)
+    try:
+        write_bytes_atomic(data, dest)
+    except OSError as err:
+        if is_disk_full(err):
+            raise disk_full(dest, len(data) * remaining,
+                            " (finished outputs are kept and skipped)") from None
+        raise

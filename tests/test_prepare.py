@@ -211,14 +211,19 @@ def test_list_items_reads_image_folders_and_shard_folders_alike(tmp_path):
 def test_disk_full_while_writing_stops_with_one_clear_error(tmp_path, monkeypatch):
     import errno
 
-    from i2i.data import prepare_ops
+    import i2i.images
+    from i2i.errors import OutputError
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    real_write = i2i.images._write_all
+
+    def full(fh, data):  # the stamp still fits, the first image does not
+        if data.startswith(b"\x89PNG"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(fh, data)
 
     a = make_images(tmp_path / "a", 3)
-    monkeypatch.setattr(prepare_ops, "save_image_atomic", full)
-    with pytest.raises(DataError, match="No space left on device; free space"):
+    monkeypatch.setattr(i2i.images, "_write_all", full)
+    with pytest.raises(OutputError, match="disk full writing .* more needed"):
         prepare_unaligned([a], tmp_path / "out", OPTS, progress=False)
     assert not (tmp_path / "out" / REPORT_NAME).exists()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -65,6 +66,12 @@ def evaluate(
         raise ConfigError("give --real DIR and at least one --fake DIR (or run folders)")
     if (all_checkpoints or checkpoint) and not runs:
         raise ConfigError("--all-checkpoints and --checkpoint apply to run folders only")
+    from i2i.outputs import check_output_file
+
+    for option, dest in (("--json", None if json_out == "-" else json_out),
+                         ("--csv", csv_out), ("--plot", plot_out)):
+        if dest:  # before any feature is extracted, and never making folders
+            check_output_file(Path(dest), option)
     options = EvalOptions(
         metrics=tuple(m.strip().lower() for m in metric.split(",") if m.strip()),
         weights_dir=weights_dir, device=device, batch_size=batch_size,
@@ -80,8 +87,9 @@ def evaluate(
     shown.print(report.table(result))
     for line in report.summary_lines(result):
         shown.print(line)
-    if json_out == "-":
-        out.print(report.to_json(result), end="", markup=False, highlight=False)
+    if json_out == "-":  # plain text: rich would wrap long values inside their strings
+        sys.stdout.write(report.to_json(result))
+        sys.stdout.flush()
     elif json_out:
         report.write_json(result, Path(json_out))
     if csv_out:

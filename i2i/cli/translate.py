@@ -24,6 +24,9 @@ def translate(
     eval_mode: bool = typer.Option(False, "--eval",
                                    help="Nets in eval mode (running BN stats, no dropout)."),
     workers: int = typer.Option(2, "--workers", help="Threads that read images."),
+    redo: bool = typer.Option(False, "--redo",
+                              help="Translate again outputs that already exist (default: "
+                              "skip them, so a rerun after Ctrl-C continues)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Translate images with a trained run; outputs keep relative paths and stems.
@@ -41,7 +44,8 @@ def translate(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from i2i.errors import ConfigError, PartialFailure
-    from i2i.inference import FITS, collect_jobs, translate_files
+    from i2i.inference import FITS, collect_jobs, split_done, translate_files
+    from i2i.outputs import check_output_dir, remove_stale_temps
     from i2i.runs import load_for_inference
     from i2i.training.device import select_device
 
@@ -49,13 +53,21 @@ def translate(
         raise ConfigError(f"--fit is '{fit}'; choose one of: {', '.join(FITS)}")
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
+    check_output_dir(out)
     method, cfg, path = load_for_inference(run, checkpoint, select_device(device), eval_mode)
     if direction not in method.generator_for:
         valid = ", ".join(method.generator_for)
         raise ConfigError(f"--direction '{direction}' is not one of: {valid}")
     jobs = collect_jobs([_expand_builtin(i, cfg.data.crop_size) for i in inputs], out, ext)
+    remove_stale_temps(out)
+    done: list = []
+    if not redo:
+        jobs, done = split_done(jobs)
     console.print(f"[bold]i2i translate[/] {len(jobs)} image(s) with {path.name} "
                   f"({direction}) -> {out}")
+    if done:
+        console.print(f"skipping {len(done)} image(s) already translated in {out} (--redo "
+                      "translates them again)")
     with Progress("[bold]translate", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet) as bar:
         task = bar.add_task("translate", total=len(jobs))
@@ -64,9 +76,11 @@ def translate(
     console.print(f"[green]wrote {len(result.written)} image(s)[/] to {out}")
     if result.failed:
         for source, reason in result.failed:
-            console.print(f"[red]failed[/] {source}: {reason}")
+            console.print(f"[red]failed[/] {source}: {reason}", soft_wrap=True)
+        rest = ("the rest were translated" if result.written
+                else "none were translated")
         raise PartialFailure(f"{len(result.failed)} of {len(jobs)} image(s) failed (listed "
-                             "above); the rest were translated")
+                             f"above); {rest}")
 
 
 def _expand_builtin(item: str, size: int) -> str:

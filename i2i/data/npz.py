@@ -25,6 +25,7 @@ from PIL import Image
 
 from i2i.errors import DataError
 from i2i.images import finish_atomic
+from i2i.outputs import temp_prefix
 
 SHARD_PATTERN = "shard_*.npz"
 
@@ -45,7 +46,7 @@ def write_shard(path: Path, images: list[np.ndarray], names: list[str],
     array = (np.stack(images).astype(np.uint8) if images
              else np.zeros((0, height, width, 3), np.uint8))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez_compressed(fh, images=array, names=np.array(names, dtype=np.str_))

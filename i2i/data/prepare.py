@@ -32,7 +32,16 @@ from i2i.data.prepare_ops import CROP_MODES, RESIZE_MODES, ImageOps, Task, run_t
 from i2i.data.prepare_pool import ImageBar, worker_pool
 from i2i.errors import DataError
 from i2i.images import list_images, write_bytes_atomic
+from i2i.outputs import (
+    check_output_dir,
+    disk_full,
+    human_bytes,
+    is_disk_full,
+    remove_stale_temps,
+)
 
+MAX_SIZE = 8192  # px: one 8192^2 RGB image is 200 MB; --size 100000 would be 30 GB
+WORKER_COPIES = 4  # copies of an output-sized image a worker holds (resize, crop, encode)
 REPORT_NAME = "prepare_report.json"
 STAMP_NAME = ".i2i-prepare.json"
 FORMATS = ("png", "jpg", "npz")
@@ -65,12 +74,45 @@ class PrepareOptions:
             raise DataError(f"--format must be one of {', '.join(FORMATS)}")
         if not 0.0 <= self.test_fraction < 1.0:
             raise DataError("--test-fraction must be in [0, 1), e.g. 0.1")
-        if self.size is not None and self.size < 1:
-            raise DataError("--size must be a positive number of pixels")
+        if self.size is not None and not 1 <= self.size <= MAX_SIZE:
+            raise DataError(f"--size must be 1 to {MAX_SIZE} pixels (0 keeps the size), got "
+                            f"{self.size}")
+        if self.shard_size < 1:
+            raise DataError(f"--shard-size must be at least 1 image, got {self.shard_size}")
+        if self.min_side < 0:
+            raise DataError(f"--min-side must be 0 or more pixels, got {self.min_side}")
         if self.format == "npz" and not (self.size and (self.crop != "none"
                                                         or self.resize == "exact")):
             raise DataError("--format npz needs images of one size: give --size and keep a "
                             "crop (or --resize exact)")
+        if self.format == "npz":
+            self._check_shard_memory()
+
+    def _check_shard_memory(self) -> None:
+        """A shard is held in memory twice (the images, then the stacked array) before
+        it is compressed: refuse one that cannot fit, naming a --shard-size that does."""
+        per_image = 3 * (self.size or 0) ** 2
+        available = available_memory()
+        if available and 2 * per_image * self.shard_size > available // 2:
+            fits = max(1, available // 4 // per_image)
+            raise DataError(f"an npz shard of {self.shard_size} images at {self.size} px needs "
+                            f"{human_bytes(2 * per_image * self.shard_size)} of memory "
+                            f"({human_bytes(available)} available); use --shard-size {fits} "
+                            "or less")
+
+    def fitted_workers(self) -> int:
+        """``workers``, lowered (with a warning) so that their images fit in memory."""
+        per_worker = WORKER_COPIES * 3 * (self.size or 0) ** 2
+        available = available_memory()
+        if not per_worker or not available or self.workers * per_worker <= available // 2:
+            return self.workers
+        fits = max(1, available // 2 // per_worker)
+        if fits < self.workers:
+            from i2i.console import warn
+
+            warn(f"--size {self.size}: using {fits} worker(s) instead of {self.workers} so "
+                 f"their images fit in the {human_bytes(available)} of memory available")
+        return min(fits, self.workers)
 
 
 @dataclass
@@ -241,6 +283,7 @@ def _start(out: Path, inputs: list[Path], opts: PrepareOptions, job: str) -> Pat
         if resolved == src or src in resolved.parents:
             raise DataError(f"--out {out} is inside the input folder {folder}; choose "
                             "another --out (inputs are never written to)")
+    check_output_dir(out)
     stamp = {"job": job, "inputs": [str(Path(f).resolve()) for f in inputs], **asdict(opts)}
     stamp.pop("workers")
     stamp_file = out / STAMP_NAME
@@ -249,14 +292,30 @@ def _start(out: Path, inputs: list[Path], opts: PrepareOptions, job: str) -> Pat
             old = json.loads(stamp_file.read_text())
         except ValueError:
             old = None
-        if old != stamp:
+        if old != stamp and _holds_outputs(out):  # a stamp alone blocks nothing
             raise DataError(f"{out} was prepared from other inputs or options; use another "
                             "--out (or delete it) to prepare with these")
     elif out.exists() and any(out.iterdir()):
         raise DataError(f"--out {out} exists and is not an i2i prepare folder; choose an "
                         "empty or new folder")
-    write_bytes_atomic(json.dumps(stamp, indent=1).encode(), stamp_file)
+    remove_stale_temps(out)
+    _write_small(json.dumps(stamp, indent=1).encode(), stamp_file)
     return out
+
+
+def _write_small(data: bytes, dest: Path) -> None:
+    """The stamp and the report: a full disk is one line here too."""
+    try:
+        write_bytes_atomic(data, dest)
+    except OSError as err:
+        if is_disk_full(err):
+            raise disk_full(dest, len(data)) from None
+        raise
+
+
+def _holds_outputs(out: Path) -> bool:
+    """Whether ``out`` holds anything but the stamp, the report and empty folders."""
+    return any(p.is_file() and p.name not in (STAMP_NAME, REPORT_NAME) for p in out.rglob("*"))
 
 
 def _unique(paths: list[Path], report: PrepareReport) -> list[Path]:
@@ -342,8 +401,8 @@ def _run(tasks: dict[str, list[Task]], out: Path, opts: PrepareOptions,
     if not total:
         return
     ops = opts.image_ops()
-    with ImageBar(progress, total) as bar, worker_pool(opts.workers) as pool:
-        for split, chunk, shard in pending:
+    with ImageBar(progress, total) as bar, worker_pool(opts.fitted_workers()) as pool:
+        for left, (split, chunk, shard) in enumerate(pending):
             results = pool.map(run_task, chunk, repeat(ops), chunksize=8) if pool else (
                 run_task(t, ops) for t in chunk)
             arrays, names = [], []
@@ -357,10 +416,38 @@ def _run(tasks: dict[str, list[Task]], out: Path, opts: PrepareOptions,
                     arrays.append(result[0])
                     names.append(Path(task.sources[0]).name)
             if shard is not None:
-                npz.write_shard(shard, arrays, names, (opts.size, opts.size))
+                _write_shard(shard, arrays, names, opts, len(pending) - left)
+
+
+def _write_shard(shard: Path, arrays: list, names: list[str], opts: PrepareOptions,
+                 shards_left: int) -> None:
+    """One shard; a full disk stops the prepare with the space the rest needs at most."""
+    try:
+        npz.write_shard(shard, arrays, names, (opts.size, opts.size))
+    except OSError as err:
+        if not is_disk_full(err):
+            raise
+        per_shard = 3 * opts.size ** 2 * max(len(arrays), 1)  # uncompressed: an upper bound
+        raise disk_full(shard, per_shard * shards_left, " (finished shards are kept; the "
+                        "rerun continues)", up_to=True) from None
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (0 when unknown)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
 
 
 def _finish(report: PrepareReport) -> PrepareReport:
     data = json.dumps(report.to_dict(), indent=1).encode()
-    write_bytes_atomic(data, report.out / REPORT_NAME)
+    _write_small(data, report.out / REPORT_NAME)
     return report

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from i2i.errors import DataError
-from i2i.images import load_rgb, save_image_atomic
+from i2i.errors import DataError, OutputError
+from i2i.images import encode_image, load_rgb, write_bytes_atomic
+from i2i.outputs import disk_full, is_disk_full
 
 RESIZE_MODES = ("shorter", "exact", "none")
 CROP_MODES = ("center", "random", "none")
@@ -119,11 +120,17 @@ def run_task(task: Task, ops: ImageOps) -> tuple[list[np.ndarray] | None, str | 
     if not task.write:
         return [np.asarray(im, dtype=np.uint8) for im in images], None
     for im, dest in zip(images, task.outputs, strict=True):
+        if Path(dest).resolve() in {Path(s).resolve() for s in task.sources}:
+            raise DataError(f"refusing to overwrite input file {dest}; choose another --out")
+        data = encode_image(im, Path(dest))
         try:
-            save_image_atomic(im, Path(dest), protected=[Path(s) for s in task.sources])
+            write_bytes_atomic(data, Path(dest))
         except OSError as err:  # disk full, read-only folder: stop the batch, not skip
-            raise DataError(f"cannot write {dest}: {err.strerror or err}; free space or fix "
-                            "permissions and rerun (finished files are kept)") from None
+            if is_disk_full(err):
+                raise disk_full(Path(dest), len(data), " (this image alone; finished files "
+                                "are kept and the rerun continues)") from None
+            raise OutputError(f"cannot write {dest}: {err.strerror or err}; fix the folder's "
+                              "permissions and rerun (finished files are kept)") from None
     return [], None
 
 

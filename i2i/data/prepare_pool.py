@@ -1,12 +1,62 @@
-"""Process pool and progress bar of ``i2i prepare`` (kept apart from the job logic)."""
+"""Process pool and progress bar of ``i2i prepare`` (kept apart from the job logic).
+
+Workers exit when their parent dies (``kill -9`` included): on Linux the kernel sends them
+SIGKILL (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread notices that the parent
+pid changed. Without that a killed prepare left its workers blocked on the task queue
+forever. An error stops the batch at once: tasks not started yet are cancelled, not run.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+
+PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: exit as soon as ``parent`` is gone."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the watchdog alone does it
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="i2i-parent-watch", daemon=True).start()
+
+
+class _Pool:
+    """A ProcessPoolExecutor whose workers die with the parent, and which cancels the
+    queued tasks when the block ends in an error (a full disk, Ctrl-C)."""
+
+    def __init__(self, workers: int):
+        self.executor = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
+                                            initargs=(os.getpid(),))
+
+    def __enter__(self) -> ProcessPoolExecutor:
+        return self.executor
+
+    def __exit__(self, exc_type, *exc) -> bool:
+        self.executor.shutdown(wait=True, cancel_futures=exc_type is not None)
+        return False
 
 
 def worker_pool(workers: int):
-    return ProcessPoolExecutor(max_workers=workers) if workers > 1 else _NoPool()
+    return _Pool(workers) if workers > 1 else _NoPool()
 
 
 class _NoPool:

@@ -3,7 +3,9 @@
 A recipe is ``recipe(sources, out, opts, progress) -> PrepareReport``: ``sources`` are the
 files (or already unpacked folders) the user fetched by hand, in the order the entry's
 ``manual`` text names them. Archives are extracted safely into a hidden folder beside
-``out`` (``.OUT.sources``), which is removed once the dataset is ready.
+``out`` (``.OUT.sources``), which is removed once the dataset is ready. A recipe that
+fails removes what its call created (the output folder and the staging folder), so the
+corrected rerun starts clean; Ctrl-C keeps both, so a rerun continues.
 
 Ready-made recipe factories for plugin authors:
 
@@ -28,6 +30,7 @@ from i2i.data.prepare import (
     prepare_unaligned,
 )
 from i2i.errors import DataError, DownloadError
+from i2i.outputs import check_output_dir
 
 Recipe = Callable[[list[Path], Path, PrepareOptions, bool], PrepareReport]
 SPLIT_FOLDERS = {
@@ -163,4 +166,19 @@ def run_recipe(entry, sources: list[Path], out: Path, opts: PrepareOptions,
     if len(sources) != entry.from_files:
         raise DataError(f"'{entry.name}' needs {entry.from_files} --from file(s): "
                         f"{entry.manual}")
-    return entry.recipe(list(sources), Path(out), opts, progress)
+    out = Path(out).expanduser()
+    check_output_dir(out)
+    created = [path for path in (out, staging_dir(out)) if not path.exists()]
+    emptied = [out] if out.is_dir() and not any(out.iterdir()) else []
+    try:
+        return entry.recipe(list(sources), out, opts, progress)
+    except Exception:  # a failure removes what this call made; Ctrl-C keeps it to continue
+        for path in created:
+            shutil.rmtree(path, ignore_errors=True)
+        for folder in emptied:
+            for child in folder.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from i2i.console import console
 from i2i.errors import DataError
+from i2i.images import reason
 from i2i.metrics.base import Metric, PairedMetric, SetMetric
 from i2i.metrics.job import EvalJob, EvalOptions, ImageSet
 from i2i.metrics.pairing import load_pair, match_pairs
@@ -63,22 +64,43 @@ def evaluate_folders(real: Path, fakes: list[Path], options: EvalOptions,
     for i, fake_set in enumerate(fake_sets):
         job = EvalJob(real_set, fake_set, options, device, warned)
         row: dict = {"name": names[i] if names else fake_set.root.name,
-                     "fake": str(fake_set.root), "real": str(real_set.root),
-                     "n_real": len(real_set.files), "n_fake": len(fake_set.files)}
+                     "fake": str(fake_set.root), "real": str(real_set.root)}
         paired = [m for m in metrics if isinstance(m, PairedMetric)]
+        n_pairs = 0
         if paired:
-            row.update(_paired_scores(job, paired, bad))
+            scores, n_pairs = _paired_scores(job, paired, bad)
+            row.update(scores)
         for metric in metrics:
             if isinstance(metric, SetMetric):
                 row.update(metric.compute(job))
         bad.update(job.bad_files)
+        row.update(_counts_used(job, n_pairs if paired else None))
         result.rows.append(row)
     result.bad = sorted(bad.items())
     return result
 
 
-def _paired_scores(job: EvalJob, metrics: list[PairedMetric], bad: dict[str, str]) -> dict:
-    """One pass over the name-matched pairs, every paired metric on each, then the means."""
+def _counts_used(job: EvalJob, n_pairs: int | None) -> dict:
+    """The numbers of images the scores used (unreadable ones left out): the images whose
+    features were extracted, or the pairs scored when only paired metrics ran; with both
+    kinds, ``n_pairs`` as well."""
+    counts: dict = {}
+    for key, image_set in (("n_real", job.real), ("n_fake", job.fake)):
+        if image_set.feats is not None:
+            counts[key] = len(image_set.feats)
+        elif n_pairs is not None:
+            counts[key] = n_pairs
+        else:  # not read at all (the real set of an Inception Score alone)
+            counts[key] = len(image_set.files)
+    if n_pairs is not None and job.fake.feats is not None:
+        counts["n_pairs"] = n_pairs
+    return counts
+
+
+def _paired_scores(job: EvalJob, metrics: list[PairedMetric], bad: dict[str, str]
+                   ) -> tuple[dict, int]:
+    """One pass over the name-matched pairs, every paired metric on each, then the means
+    and the number of pairs scored."""
     pairs = match_pairs(job.real.root, job.real.files, job.fake.root, job.fake.files)
     for metric in metrics:
         metric.prepare(job)
@@ -93,7 +115,7 @@ def _paired_scores(job: EvalJob, metrics: list[PairedMetric], bad: dict[str, str
                 real_arr, fake_arr, was_resized = load_pair(real_file, fake_file)
             except DataError as err:
                 culprit = real_file if str(real_file) in str(err) else fake_file
-                bad[str(culprit)] = str(err)
+                bad[str(culprit)] = reason(err, culprit)
                 bar.advance(task)
                 continue
             resized += was_resized
@@ -106,4 +128,4 @@ def _paired_scores(job: EvalJob, metrics: list[PairedMetric], bad: dict[str, str
                       "pair and were resized (bicubic) to it")
     if done == 0:
         raise DataError("no readable image pairs for the paired metrics")
-    return {name: total / done for name, total in sums.items()}
+    return {name: total / done for name, total in sums.items()}, done

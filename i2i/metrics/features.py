@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from i2i.console import console
 from i2i.errors import DataError
-from i2i.images import load_rgb
+from i2i.images import load_rgb, reason
 from i2i.metrics.inception_net import FIDInception
 
 PROTOCOL = "pytorch-fid/bilinear-299"
@@ -55,7 +55,7 @@ def _try_preprocess(path: Path) -> torch.Tensor | str:
     try:
         return preprocess(path)
     except DataError as err:
-        return str(err)
+        return reason(err, path)
 
 
 def extract_features(

@@ -1,7 +1,10 @@
 """Evaluation results as a rich table, JSON, CSV and a PNG bar chart (or a curve per epoch).
 
-Rows are dicts with ``name`` plus one key per metric column; non-finite values (PSNR of
-identical images) are written as the strings ``"inf"``/``"nan"`` so the JSON stays valid.
+Rows are dicts with ``name``, the counts of images the scores used (``n_real``,
+``n_fake``, and ``n_pairs`` when paired and set metrics ran together) plus one key per
+metric column; non-finite values (PSNR of identical images) are written as the strings
+``"inf"``/``"nan"`` so the JSON stays valid. JSON for stdout is plain text: it never goes
+through rich, which would wrap long values inside their strings.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ def table(result: EvalResult, title: str = "i2i evaluate") -> Table:
     """Rich table, one row per fake set, best value per column in bold green."""
     t = Table(title=title)
     ids = [c for c in ("name", "epoch", "step") if any(c in r for r in result.rows)]
-    ids += ["n_real", "n_fake"]
+    ids += ["n_real", "n_fake"] + (["n_pairs"] if any("n_pairs" in r for r in result.rows)
+                                   else [])
     for col in ids:
         t.add_column(col, justify="left" if col == "name" else "right")
     for col in result.columns:

@@ -67,7 +67,9 @@ def optimize_pixels(
 
     Returns the optimised image (clamped to [0, 1]) and the losses of the last step.
     """
-    x = image.detach().clone().requires_grad_(True)
+    # Contiguous: L-BFGS flattens the gradient with .view(-1), which fails on the strided
+    # tensor an image decoded to HWC and permuted is (no resize makes a copy at --size).
+    x = image.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
     last: dict[str, float] = {}
 
     def evaluate() -> torch.Tensor:

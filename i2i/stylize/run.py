@@ -14,10 +14,18 @@ import torch
 from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from i2i.console import console, warn
+from i2i.console import console
 from i2i.errors import DataError, I2IError, PartialFailure
-from i2i.images import list_images, load_rgb, pil_to_tensor, protect, save_image_atomic
+from i2i.images import (
+    list_images,
+    load_rgb,
+    pil_to_tensor,
+    protect,
+    save_image_atomic,
+)
+from i2i.images import reason as failure_reason
 from i2i.images import tensor_to_pil as _tensor_to_pil
+from i2i.outputs import check_output_dir, remove_stale_temps
 from i2i.stylize.grid import make_grid
 from i2i.stylize.optimize import StepReport
 from i2i.stylize.settings import StylizeSettings
@@ -36,8 +44,8 @@ class StylizeResult:
 
 
 def image_to_tensor(img: Image.Image, device: torch.device | str = "cpu") -> torch.Tensor:
-    """PIL RGB -> (1, 3, H, W) float in [0, 1]."""
-    return pil_to_tensor(img).add(1).div(2).unsqueeze(0).to(device)
+    """PIL RGB -> (1, 3, H, W) float in [0, 1], contiguous."""
+    return pil_to_tensor(img).add(1).div(2).unsqueeze(0).contiguous().to(device)
 
 
 def tensor_to_image(t: torch.Tensor) -> Image.Image:
@@ -63,9 +71,10 @@ def plan_outputs(content: Path, out: Path) -> list[tuple[Path, Path]]:
     if content.is_dir():
         if out.exists() and not out.is_dir():
             raise DataError(f"--out {out} is a file, but the content is a folder; give a folder")
-        if out.resolve() == content.resolve():
-            raise DataError(f"--out {out} is the input folder; choose another (inputs are "
-                            "never overwritten)")
+        inside = out.resolve() == content.resolve() or content.resolve() in out.resolve().parents
+        if inside:  # a rerun would stylize its own outputs
+            raise DataError(f"--out {out} is inside the content folder {content}; choose a "
+                            "folder outside the inputs")
         items = list_images(content)
         if not items:
             raise DataError(f"no images in {content}; expected .jpg/.png/... files")
@@ -135,6 +144,9 @@ def run_stylize(
     pairs = plan_outputs(Path(content), Path(out))
     for _, dest in pairs:
         _check_output_extension(dest)
+    check_output_dir(Path(out) if Path(content).is_dir() else pairs[0][1].parent,
+                     shown=Path(out))
+    remove_stale_temps(Path(out) if Path(content).is_dir() else pairs[0][1].parent)
     device = select_device(settings.device)
     style_images = [load_rgb(style) for style in styles]
     style_tensors = [image_to_tensor(img, device) for img in style_images]
@@ -144,7 +156,7 @@ def run_stylize(
     model = _load_model(settings, device)
 
     result = StylizeResult()
-    failures: list[str] = []
+    failures: list[tuple[Path, str]] = []
     with _progress() as progress:
         images_task = progress.add_task("images", total=len(pairs), losses="")
         for src, dest in pairs:
@@ -182,14 +194,14 @@ def run_stylize(
                     progress.remove_task(steps_task)
                 if len(pairs) == 1:
                     raise
-                failures.append(f"{src}: {err}")
-                warn(str(err))
+                failures.append((src, failure_reason(err, src)))
             progress.advance(images_task)
     if failures:
-        raise PartialFailure(
-            f"{len(failures)} of {len(pairs)} images failed ({'; '.join(failures)}); "
-            "the others were written"
-        )
+        for src, reason in failures:  # listed once here, counted once in the error line
+            console.print(f"[red]failed[/] {src}: {reason}", soft_wrap=True)
+        rest = "the others were written" if result.written else "none was written"
+        raise PartialFailure(f"{len(failures)} of {len(pairs)} images failed (listed above); "
+                             f"{rest}")
     return result
 
 
@@ -205,6 +217,7 @@ def run_texture(source: Path, out: Path, settings: StylizeSettings) -> StylizeRe
     if out.is_dir() or not out.suffix:
         out = out / f"{Path(source).stem}_texture.png"
     _check_output_extension(out)
+    check_output_dir(out.parent, shown=out)
     device = select_device(settings.device)
     source_img = load_rgb(Path(source))
     init = _load_init(settings, device)

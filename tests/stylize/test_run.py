@@ -29,7 +29,7 @@ def test_a_folder_keeps_names_and_subfolders(tmp_path):
 
 def test_a_folder_is_never_stylised_in_place(tmp_path):
     _img(tmp_path / "in" / "a.jpg")
-    with pytest.raises(DataError, match="input folder"):
+    with pytest.raises(DataError, match="inside the content folder"):
         plan_outputs(tmp_path / "in", tmp_path / "in")
 
 

@@ -1,0 +1,131 @@
+"""Output paths: checked before the work starts, temp files of killed saves swept, disk full.
+
+Every atomic write goes to a temp file named ``.<name>.i2i<pid>.<random>.tmp`` beside its
+destination (:func:`temp_prefix`), so a later run can tell the temp files of a killed
+process (its pid is gone) from those of a save still in progress, and removes only the
+former (:func:`remove_stale_temps`); nothing else of the user's is ever touched.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from i2i.errors import OutputError
+
+_TEMP_NAME = re.compile(r"^\..+\.i2i(\d+)\.[A-Za-z0-9_]+\.tmp$")
+DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def temp_prefix(dest: Path) -> str:
+    """The ``mkstemp`` prefix of a temp file for ``dest`` (use with ``suffix=".tmp"``)."""
+    return f".{Path(dest).name}.i2i{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete the temp files left under ``folder`` by killed saves; returns how many."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.rglob(".*.tmp"):
+        match = _TEMP_NAME.match(path.name)
+        if match and path.is_file() and not _alive(int(match[1])):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = Path(os.path.abspath(Path(path).expanduser()))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _probe(folder: Path, option: str, target: Path) -> None:
+    """Create and delete a temp file in ``folder``: the only check root and read-only
+    mounts cannot fool (``os.access`` says yes to root everywhere)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".i2i-probe.", dir=folder)
+    except OSError as err:
+        raise OutputError(f"{option} {target}: cannot write in {folder} "
+                          f"({err.strerror or err}); choose a writable place") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def check_output_dir(path: Path, option: str = "--out", shown: Path | None = None) -> None:
+    """``path`` is a folder, or can be made one, in a writable place (nothing is created).
+
+    ``shown``: the path the user typed, when ``path`` is the folder of an output file.
+    """
+    path = Path(path).expanduser()
+    shown = path if shown is None else shown
+    base = _nearest_existing(path)
+    if not base.is_dir():
+        same = shown == path and Path(os.path.abspath(path)) == base
+        where = f"{option} {path}" if same else f"{option} {shown}: {base}"
+        raise OutputError(f"{where} is a file, not a folder; give a folder path")
+    _probe(base, option, shown)
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """``path`` can be written as a file: its folder exists and is writable, and it is not
+    itself a folder (the folder is not created: a typo must not make folders)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(f"{option} {path} is a folder; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise OutputError(f"{option} {path}: folder {parent} does not exist; create it or "
+                          "choose another path")
+    if not parent.is_dir():
+        raise OutputError(f"{option} {path}: {_nearest_file(parent)} is a file, not a folder")
+    _probe(parent, option, path)
+
+
+def _nearest_file(path: Path) -> Path:
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def is_disk_full(err: BaseException) -> bool:
+    return isinstance(err, OSError) and err.errno in DISK_FULL
+
+
+def disk_full(dest: Path, needed: int, hint: str = "", up_to: bool = False) -> OutputError:
+    """The one line for a full disk: the path, the space still needed, the space free."""
+    try:
+        free = shutil.disk_usage(_nearest_existing(Path(dest).parent)).free
+    except OSError:
+        free = 0
+    amount = f"{'up to' if up_to else 'about'} {human_bytes(needed)}"
+    return OutputError(f"disk full writing {dest}: {amount} more needed "
+                       f"({human_bytes(free)} free); free some space and rerun{hint}")
