@@ -51,7 +51,7 @@ def zero_gradient_biases() -> set[str]:
             if not isinstance(module, nn.Sequential):
                 continue
             children = list(module.named_children())
-            for (name, conv), (_, nxt) in zip(children, children[1:]):
+            for (name, conv), (_, nxt) in zip(children, children[1:], strict=False):
                 if isinstance(conv, (nn.Conv2d, nn.ConvTranspose2d)) and \
                         isinstance(nxt, nn.InstanceNorm2d) and conv.bias is not None:
                     names.add(f"{key}.{prefix + '.' if prefix else ''}{name}.bias")
@@ -112,4 +112,4 @@ def test_rank_shards_are_disjoint_and_cover_the_epoch(length):
         assert not set(shards[0]) & set(shards[1])
     assert set(shards[0]) | set(shards[1]) == set(range(length))
     single = [i for i, _ in EpochSampler(length, seed=5)]
-    assert [x for pair in zip(*shards) for x in pair][:length] == single
+    assert [x for pair in zip(*shards, strict=True) for x in pair][:length] == single
