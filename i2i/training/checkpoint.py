@@ -20,6 +20,7 @@ import torch
 
 from i2i.errors import CheckpointError
 from i2i.images import finish_atomic
+from i2i.outputs import disk_full, is_disk_full, temp_prefix
 
 FORMAT = "i2i-checkpoint/1"
 CHECKPOINT_DIR = "checkpoints"
@@ -65,16 +66,50 @@ def _py_state(state: tuple) -> list:
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:
-    """torch.save to a temp file in the same folder, then rename over ``path``."""
+    """torch.save to a temp file in the same folder, then rename over ``path``.
+
+    The temp name carries the pid (:func:`i2i.outputs.temp_prefix`), so the next start
+    can sweep what a killed save left. A full disk is one line with the space needed.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         torch.save(payload, tmp)
         finish_atomic(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if _out_of_space(err, path, _payload_bytes(payload)):
+            raise disk_full(path, _payload_bytes(payload),
+                            "; then `i2i train --resume` continues from the last checkpoint"
+                            ) from None
         raise
+
+
+def _out_of_space(err: BaseException, path: Path, needed: int) -> bool:
+    """ENOSPC, or torch's own writer failing (a RuntimeError, not an OSError) while the
+    folder has less free space than the checkpoint needs."""
+    import shutil
+
+    if is_disk_full(err) or is_disk_full(err.__cause__ or err.__context__):
+        return True
+    if isinstance(err, RuntimeError) and "write" in str(err).lower():
+        try:
+            return shutil.disk_usage(path.parent).free < needed
+        except OSError:
+            return False
+    return False
+
+
+def _payload_bytes(payload) -> int:
+    """Roughly what a checkpoint takes on disk: the bytes of its tensors."""
+    if isinstance(payload, torch.Tensor):
+        return payload.numel() * payload.element_size()
+    if isinstance(payload, dict):
+        return sum(_payload_bytes(v) for v in payload.values())
+    if isinstance(payload, (list, tuple)):
+        return sum(_payload_bytes(v) for v in payload)
+    return 0
 
 
 def build_payload(method, schedulers: dict, counters: Counters, config: dict,

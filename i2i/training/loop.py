@@ -20,6 +20,7 @@ from i2i.data.datasets import build_dataset
 from i2i.data.sampler import EpochSampler
 from i2i.errors import ConfigError, Interrupted
 from i2i.images import write_bytes_atomic
+from i2i.outputs import remove_stale_temps
 from i2i.plugins import lookup
 from i2i.training import checkpoint as ckpt
 from i2i.training.callbacks import Callback, TrainContext, default_callbacks
@@ -156,6 +157,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     if info.is_main:
         if replace:
             clear_run_folder(run_dir)
+        remove_stale_temps(run_dir)  # what saves killed mid-write (kill -9) left behind
         run_dir.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(to_yaml(cfg).encode(), run_dir / "config.yaml")
         ctx.sample_batch = _sample_batch(cfg, cls)

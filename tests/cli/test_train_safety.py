@@ -276,3 +276,50 @@ def test_bf16_on_a_cpu_without_native_bf16_warns_in_one_line(tmp_path, cli, monk
     quiet = train_new(cli, tmp_path, "bf2", "--max-steps", "1", "--precision", "bf16",
                       "--device", "cpu")
     assert "no native bf16" not in quiet.output
+
+
+@pytest.mark.parametrize("failure", ["enospc", "torch_writer"])
+def test_a_full_disk_while_saving_is_one_line_with_the_space_needed(run_copy, cli,
+                                                                      monkeypatch, failure):
+    """Guards against a traceback (torch's writer raises RuntimeError, not OSError) and a
+    half-written checkpoint left in place of a good one."""
+    import errno
+    import shutil as shutil_mod
+    from collections import namedtuple
+
+    import torch
+
+    def no_space(obj, f, *args, **kwargs):
+        Path(f).write_bytes(b"partial")
+        if failure == "enospc":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        raise RuntimeError("[enforce fail at inline_container.cc:603] . unexpected pos 64 vs 0"
+                           " PytorchStreamWriter failed writing file data/3: file write failed")
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(ckpt.torch, "save", no_space)
+    monkeypatch.setattr(shutil_mod, "disk_usage", lambda p: usage(10**9, 10**9 - 1000, 1000))
+    before = {p.name for p in (run_copy / "checkpoints").iterdir()}
+    result = cli("train", "--resume", str(run_copy), "--max-steps", "3", *COMMON)
+    monkeypatch.setattr(ckpt.torch, "save", torch.save)
+    assert result.exit_code == 1, result.output
+    line = one_error_line(result)
+    assert "disk full writing" in line and "step_0000003.pt" in line and "more needed" in line
+    assert {p.name for p in (run_copy / "checkpoints").iterdir()} == before
+    assert ckpt.load_latest(run_copy)[1]["counters"]["global_step"] == 2
+
+
+def test_temp_files_of_a_killed_save_are_swept_at_the_next_start(run_copy, cli):
+    """Guards against `.step_*.pt.i2i<pid>.*.tmp` files of a kill -9 piling up forever,
+    and against sweeping a temp file whose writer is still alive."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = run_copy / "checkpoints" / f".step_0000003.pt.i2i{dead}.abc123.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    alive = run_copy / "checkpoints" / f".step_0000009.pt.i2i{os.getpid()}.xyz789.tmp"
+    alive.write_bytes(b"being written")
+    mine = run_copy / "notes.tmp"
+    mine.write_text("the user's own file")
+    result = cli("train", "--resume", str(run_copy), "--max-steps", "3", *COMMON)
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and alive.exists() and mine.exists()
