@@ -177,8 +177,11 @@ def test_pix2pix_unrealisable_receptive_field_fails_before_training():
 
 
 def test_unet_too_deep_for_the_crop_size_fails_before_training():
+    """An explicit depth that does not fit is an error; a default one is fitted instead."""
     with pytest.raises(ConfigError, match="multiples of 256 px.*num_downs=5"):
-        pix2pix("generator.name=unet_256")
+        pix2pix("generator.name=unet_256", "generator.params.num_downs=8")
+    m, _ = pix2pix("generator.name=unet_256")
+    assert m.nets["G"].num_downs == 5 and m.cfg.generator.params["num_downs"] == 5
 
 
 def test_pix2pix_translation_does_not_depend_on_the_batch():
