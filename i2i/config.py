@@ -236,10 +236,7 @@ def from_dict(cls: type, data: dict, where: str = "") -> Any:
         if choices and kwargs[name] not in choices:
             raise ConfigError(f"'{path}' is {value!r}; choose one of: {', '.join(choices)}")
         _check_range(kwargs[name], fields[name].metadata, path)
-    cfg = cls(**kwargs)
-    if cls is RunConfig:
-        check_run_name(cfg.name)
-    return cfg
+    return cls(**kwargs)
 
 
 def _check_range(value: Any, meta: Any, path: str) -> None:

@@ -124,7 +124,13 @@ def _disable(pm: pluggy.PluginManager | None, record: LoadedPlugin, why: str) ->
 
 
 def _third_party(name: str) -> LoadedPlugin | None:
-    return next((p for p in _loaded if p.name == name and p.source != "builtin"), None)
+    """The record of the registered third-party plugin called ``name`` (None: a built-in).
+
+    Two entry points may share a name when the first failed to load, so the record taken
+    is the newest one of that name: the plugin actually registered.
+    """
+    found = [p for p in _loaded if p.name == name and p.source != "builtin"]
+    return found[-1] if found else None
 
 
 def _call_hook(pm: pluggy.PluginManager, impl, check, **kwargs):
@@ -133,11 +139,12 @@ def _call_hook(pm: pluggy.PluginManager, impl, check, **kwargs):
     ``check(result)`` returns what is wrong with the result, or "" when it is fine.
     """
     record = _third_party(impl.plugin_name)
+    args = [kwargs[name] for name in impl.argnames]  # a hook may take fewer than offered
     if record is None:  # built-ins: a failure is a bug and keeps its traceback
-        return impl.function(**kwargs)
+        return impl.function(*args)
     hook_name = impl.function.__name__
     try:
-        result = impl.function(**kwargs)
+        result = impl.function(*args)
         problem = check(result)
     except (Exception, SystemExit) as err:
         _disable(pm, record, f"failed in {hook_name} ({_describe(err)})")
@@ -169,8 +176,7 @@ def get_registry(kind: str) -> dict[str, object]:
     owner: dict[str, str] = {}
     for impl in reversed(hook.get_hookimpls()):  # pluggy lists last-registered first
         provided = _call_hook(pm, impl, _not_a_name_mapping)
-        record = _third_party(impl.plugin_name)
-        if record is not None and record.failed:
+        if not pm.has_plugin(impl.plugin_name):
             return get_registry(kind)  # it was just disabled: merge again without it
         for name, factory in (provided or {}).items():
             if name in merged:

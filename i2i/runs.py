@@ -14,6 +14,7 @@ import torch
 from i2i.config import (
     RunConfig,
     build_config,
+    check_run_name,
     from_saved,
     load_preset,
     load_yaml,
@@ -74,6 +75,7 @@ def check_run_dir(cfg: RunConfig, overwrite: bool) -> tuple[Path, bool]:
     i2i run is never replaced. Nothing is deleted here: the training loop empties the
     folder only once everything it needs has been built.
     """
+    check_run_name(cfg.name)  # here, not in the config: older runs' names still load
     run_dir = Path(cfg.out_dir) / (cfg.name or default_run_name(cfg))
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{run_dir} is a file, not a run folder; pick another --name")

@@ -41,7 +41,6 @@ def train(
     resume: Path = typer.Option(None, "--resume", help="Continue this run folder exactly."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    inherit_run: bool = typer.Option(False, "--inherit-run", hidden=True),
 ) -> None:
     """Train a translation model; everything lands in runs/NAME/.
 
@@ -68,22 +67,21 @@ def train(
 
     layer = _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
                        channels_last, seed, workers, max_steps, direction, eval_every, threads)
+    main_process = DistInfo.from_env().is_main
     if resume is not None:
         cfg = load_run_config(resume, layer, set_ or [])
         run_dir, replace = resume, False
     else:
         cfg = resolve_train_config(method, preset, config, layer, set_ or [])
-        if inherit_run and cfg.name:  # a torchrun worker: the launcher checked the folder
-            run_dir, replace = Path(cfg.out_dir) / cfg.name, overwrite
-        else:
-            run_dir, replace = check_run_dir(cfg, overwrite)
+        run_dir, replace = check_run_dir(cfg, overwrite and main_process)
     _check_method_options(cfg)
     resolve_root(cfg.data.root, cfg.data.crop_size)  # a missing folder fails before any work
-    main_process = DistInfo.from_env().is_main
     # rank 0 holds the lock (or inherits the launcher's); other ranks never lock
     with RunLock(run_dir) if main_process else contextlib.nullcontext():
+        if resume is None and main_process:  # again inside the lock: nothing slipped in
+            run_dir, replace = check_run_dir(cfg, overwrite)
         if cfg.train.gpus > 1 and not under_torchrun():
-            _launch(cfg, run_dir, resume is not None, replace, quiet, launch_local)
+            _launch(cfg, launch_local)
             return
         if main_process:
             console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
@@ -91,7 +89,8 @@ def train(
             ctx = run_training(cfg, run_dir, resume=resume is not None,
                                show_progress=not quiet, replace=replace)
         except RunComplete as done:
-            console.print(f"[green]nothing to do[/]: {done}")
+            if main_process:
+                console.print(f"[green]nothing to do[/]: {done}")
             return
     if main_process:  # one "done" for the run, not one per DDP rank
         c = ctx.counters
@@ -147,38 +146,29 @@ def _check_method_options(cfg) -> None:
                           f"({d.crop_size}); raise load_size or lower --size")
 
 
-def _launch(cfg, run_dir: Path, resume: bool, replace: bool, quiet: bool,
-            launch_local) -> None:
-    """Re-run this training under torchrun with ``cfg.train.gpus`` processes.
+def _launch(cfg, launch_local) -> None:
+    """Re-run this very command under torchrun with ``cfg.train.gpus`` processes.
 
-    The workers read the resolved config from a temp file, not from the run folder, so an
-    ``--overwrite`` that fails to start leaves the old run's config.yaml as it was.
+    The workers get the same arguments (so a resume keeps its --epochs, --set, ...) and see
+    that they run under torchrun, so they train instead of launching again. This process
+    holds the run's lock until torchrun and its workers have exited.
     """
-    import tempfile
+    import sys
 
     import torch
 
-    from i2i.config import to_yaml
     from i2i.errors import ConfigError, I2IError
 
     nproc = cfg.train.gpus
     if cfg.train.device != "cpu" and torch.cuda.device_count() < nproc:
         raise ConfigError(f"--gpus {nproc} asked for, but {torch.cuda.device_count()} CUDA "
                           "GPU(s) are visible; use --device cpu for CPU processes")
-    with tempfile.TemporaryDirectory(prefix="i2i-launch-") as tmp:
-        if resume:
-            argv = ["train", "--resume", str(run_dir)]
-        else:
-            cfg.name = run_dir.name
-            cfg.out_dir = str(run_dir.parent)
-            launch_config = Path(tmp) / "config.yaml"
-            launch_config.write_text(to_yaml(cfg), encoding="utf-8")
-            argv = ["train", "--config", str(launch_config), "--inherit-run"]
-            argv += ["--overwrite"] if replace else []
-        argv += ["--quiet"] if quiet else []
-        console.print(f"[bold]i2i train[/]: launching {nproc} processes with torchrun")
-        code = launch_local(nproc, argv)
+    argv = sys.argv[1:]
+    console.print(f"[bold]i2i train[/]: launching {nproc} processes with torchrun")
+    code = launch_local(nproc, argv)
     if code != 0:
+        if code in (130, -2):  # the workers stopped on Ctrl-C and said so themselves
+            raise typer.Exit(130)
         err = I2IError(f"distributed training exited with code {code}; see the output above")
         err.exit_code = code if 0 < code < 256 else 1
         raise err

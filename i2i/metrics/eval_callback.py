@@ -36,7 +36,7 @@ class EvalCallback(Callback):
         self.direction = direction
         self.warned: set[str] = set()  # small-set warnings once per training, not per epoch
 
-    def on_start(self, ctx) -> None:
+    def check(self, ctx) -> None:
         if self.every > 0:  # fail now, not after the first N epochs
             from i2i.metrics import networks
             from i2i.metrics.eval_split import check_test_split
@@ -47,6 +47,8 @@ class EvalCallback(Callback):
             if any(not m.paired for m in metrics):  # loads it once, kept for the epochs
                 networks.load_inception(self.options.weights_dir, ctx.method.device,
                                         any(getattr(m, "needs_logits", False) for m in metrics))
+
+    def on_start(self, ctx) -> None:
         if ctx.metrics:  # already known (the loop kept them)
             return
         log = ctx.run_dir / LOG_FILE

@@ -43,6 +43,10 @@ class TrainContext:
 
 
 class Callback:
+    def check(self, ctx: TrainContext) -> None:
+        """Raise an I2IError for anything that would fail later; runs before the run folder
+        is written (or an old run emptied for --overwrite)."""
+
     def on_start(self, ctx: TrainContext) -> None: ...
     def on_step(self, ctx: TrainContext, losses: dict[str, float]) -> None: ...
     def on_epoch_end(self, ctx: TrainContext) -> None: ...

@@ -80,4 +80,11 @@ def launch_local(nproc: int, argv: list[str]) -> int:
     """Run ``python -m i2i <argv>`` under torchrun with ``nproc`` processes on this machine."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
            f"--nproc_per_node={nproc}", "-m", "i2i", *argv]
-    return subprocess.call(cmd)
+    proc = subprocess.Popen(cmd)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached torchrun too, which passes it to the workers; they finish the
+            # step and save. Keep waiting, so the run lock outlives them.
+            continue

@@ -19,11 +19,15 @@ class DeferredInterrupt:
     def __init__(self) -> None:
         self.requested = False
         self._previous = None
+        self._installed = False
 
     def __enter__(self) -> DeferredInterrupt:
-        # signal handlers can only be set from the main thread (tests may train in others)
-        if threading.current_thread() is threading.main_thread():
+        # signal handlers can only be set from the main thread (tests may train in others);
+        # an ignored SIGINT (a job started with `&`) stays ignored
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
         return self
 
     def _handle(self, signum, frame) -> None:
@@ -32,6 +36,8 @@ class DeferredInterrupt:
         self.requested = True
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        if self._installed:
+            # None: the old handler was not set from Python; the default is the best guess
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None
+                          else signal.SIG_DFL)
+            self._installed = False

@@ -55,7 +55,7 @@ def make_loader(dataset, cfg: RunConfig, sampler: EpochSampler, device: torch.de
     )
 
 
-def _precision(cfg: RunConfig, device: torch.device):
+def _precision(cfg: RunConfig, device: torch.device, warn_here: bool = True):
     """(autocast factory, GradScaler or None) for the configured precision.
 
     bf16 works on CUDA and on CPUs (fast where they have AMX/AVX512-BF16); fp16 needs CUDA
@@ -68,7 +68,7 @@ def _precision(cfg: RunConfig, device: torch.device):
         raise ConfigError(f"--precision fp16 needs a CUDA GPU; use bf16 or fp32 on {device.type}")
     if device.type not in ("cuda", "cpu"):
         raise ConfigError(f"--precision {p} is not supported on {device.type}; use fp32")
-    if p == "bf16" and device.type == "cpu" and cpu_has_native_bf16() is False:
+    if p == "bf16" and device.type == "cpu" and warn_here and cpu_has_native_bf16() is False:
         from i2i.console import warn
 
         warn("this CPU has no native bf16 (no AMX or AVX512-BF16): --precision bf16 runs "
@@ -124,7 +124,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed crop sizes: let cuDNN pick kernels once
     cls = method_class(cfg.method)
-    autocast, scaler = _precision(cfg, device)
+    autocast, scaler = _precision(cfg, device, warn_here=info.is_main)
     method = cls(cfg, device, training=True)
     method.autocast, method.scaler = autocast, scaler
     schedulers = {k: build_scheduler(o, cfg.schedule) for k, o in method.optimizers.items()}
@@ -154,6 +154,8 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     if callbacks is None:
         callbacks = default_callbacks(show_progress, cfg.train.eval_every)
     callbacks = callbacks if info.is_main else []
+    for cb in callbacks:
+        cb.check(ctx)
     if info.is_main:
         if replace:
             clear_run_folder(run_dir)
@@ -164,7 +166,13 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     for cb in callbacks:
         cb.on_start(ctx)
 
+    saved_at = {"step": None}  # a step saved once is not saved again in the same stop
+
     def save(kind: str, number: int) -> None:
+        if kind == "step" and saved_at["step"] == counters.global_step:
+            return
+        if kind == "step":
+            saved_at["step"] = counters.global_step
         if info.is_main:
             path = run_dir / ckpt.CHECKPOINT_DIR / ckpt.checkpoint_name(kind, number)
             payload = ckpt.build_payload(method, schedulers, counters, cfg.to_dict(), scaler)
@@ -212,9 +220,11 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
                 for cb in callbacks:
                     cb.on_epoch_end(ctx)
         except _StepBoundaryStop:
-            save("step", counters.global_step)
-            for cb in callbacks:
-                cb.on_end(ctx)
+            try:
+                save("step", counters.global_step)
+            finally:  # even if a second Ctrl-C lands in the save: stop the progress bar
+                for cb in callbacks:
+                    cb.on_end(ctx)
             raise Interrupted(
                 f"interrupted at step {counters.global_step}; checkpoint saved, continue with "
                 f"`i2i train --resume {run_dir}`"

@@ -40,8 +40,24 @@ class RunLock:
             return self  # a torchrun worker of the process that holds the lock
         self._created = [d for d in (self.run_dir, *self.run_dir.parents) if not d.exists()]
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        if fcntl is not None:
+        fd = self._open_locked()
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        os.environ[OWNER_ENV] = str(os.getpid())
+        return self
+
+    def _open_locked(self) -> int:
+        """An fd holding the flock on the file that is at ``self.path`` right now.
+
+        A releasing owner unlinks the file; a process that opened it just before may then
+        lock a file no longer in the folder, so the lock is only taken as held once the
+        locked file is still the one at the path (else it tries again).
+        """
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if fcntl is None:
+                return fd
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -50,11 +66,13 @@ class RunLock:
                 raise ConfigError(
                     f"{self.run_dir} is being trained by process {owner}; wait for it to "
                     "finish or stop it, or train into another --name") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
-        os.environ[OWNER_ENV] = str(os.getpid())
-        return self
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd
+            os.close(fd)
 
     def __exit__(self, *exc) -> None:
         if self._fd is None:

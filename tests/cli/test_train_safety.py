@@ -323,3 +323,24 @@ def test_temp_files_of_a_killed_save_are_swept_at_the_next_start(run_copy, cli):
     result = cli("train", "--resume", str(run_copy), "--max-steps", "3", *COMMON)
     assert result.exit_code == 0, result.output
     assert not stale.exists() and alive.exists() and mine.exists()
+
+
+def test_overwrite_with_an_evaluation_that_cannot_run_keeps_the_old_run(run_copy, cli,
+                                                                         tmp_path):
+    """Guards against --overwrite emptying the run before a callback (--eval-every on data
+    with no test split) fails at its start."""
+    import numpy as np
+    from PIL import Image
+
+    for sub in ("trainA", "trainB"):
+        (tmp_path / "notest" / sub).mkdir(parents=True)
+        for i in range(2):
+            Image.fromarray(np.full((32, 32, 3), 40 * i, np.uint8)).save(
+                tmp_path / "notest" / sub / f"{i}.png")
+    before = snapshot(run_copy)
+    result = cli("train", "cyclegan", "--data", str(tmp_path / "notest"), "--size", "32",
+                 "--name", run_copy.name, "--out-dir", str(run_copy.parent), "--overwrite",
+                 "--eval-every", "1", *TINY_SETS, *COMMON, "--max-steps", "1")
+    assert result.exit_code == 3, result.output
+    assert "test" in one_error_line(result)
+    assert snapshot(run_copy) == before

@@ -147,7 +147,7 @@ def test_eval_callback_fails_at_start_when_the_data_has_no_test_split(tmp_path):
         run_dir = tmp_path
 
     with pytest.raises(DataError, match="no testB/ folder"):
-        EvalCallback(every=1).on_start(Ctx())
+        EvalCallback(every=1).check(Ctx())
 
 
 def test_test_images_that_fail_to_translate_are_reported(tiny_run, tiny_inception):
