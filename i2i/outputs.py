@@ -97,19 +97,12 @@ def check_output_file(path: Path, option: str) -> None:
         raise OutputError(f"{option} {path}: folder {parent} does not exist; create it or "
                           "choose another path")
     if not parent.is_dir():
-        raise OutputError(f"{option} {path}: {_nearest_file(parent)} is a file, not a folder")
+        raise OutputError(f"{option} {path}: {_nearest_existing(parent)} is a file, not a folder")
     _probe(parent, option, path)
 
 
-def _nearest_file(path: Path) -> Path:
-    path = Path(path)
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
 def human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
+    for unit in ("B", "kB", "MB", "GB", "TB"):
         if n < 1000 or unit == "TB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,18 +101,13 @@ def _load_records() -> dict:
 
 def _save_records(records: dict) -> None:
     """Write the cache atomically; a read-only home just means hashing again next time."""
+    from i2i.images import write_bytes_atomic
+
     records = {k: v for k, v in records.items() if os.path.exists(k)}
     try:
-        home_dir().mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{VERIFIED}.", dir=home_dir())
+        write_bytes_atomic(json.dumps(records).encode(), home_dir() / VERIFIED)
     except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(records, fh)
-        os.replace(tmp, home_dir() / VERIFIED)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+        pass
 
 
 def get_entry(name: str) -> WeightsEntry:

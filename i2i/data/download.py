@@ -10,7 +10,6 @@ A mismatch deletes the part file (ours) and never touches ``DEST`` (maybe the us
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import http.client
 import os
@@ -21,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from i2i.errors import DownloadError
+from i2i.outputs import human_bytes, is_disk_full
 
 CHUNK = 1 << 16
 TIMEOUT_S = 30
@@ -126,7 +126,7 @@ def _write(fh, block: bytes, part: Path, remaining: int | None) -> None:
     try:
         fh.write(block)
     except OSError as err:
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        if is_disk_full(err):
             needs = f"{human_bytes(remaining)} more" if remaining else "more space"
             raise DownloadError(
                 f"disk full while writing {part}: it needs {needs}; free some space and "
@@ -165,16 +165,6 @@ def _verify(url: str, part: Path, sha256: str | None, expected_size: int | None)
                 f"{url} fails its sha256 check (got {got[:12]}..., expected {sha256[:12]}...); "
                 "nothing of yours was changed: retry, or use --mirror"
             )
-
-
-def human_bytes(n: int) -> str:
-    """``n`` bytes for a person: 512 B, 3.4 MB, 9.1 GB."""
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

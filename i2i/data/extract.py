@@ -13,7 +13,6 @@ never looks complete.
 
 from __future__ import annotations
 
-import errno
 import shutil
 import stat
 import tarfile
@@ -22,9 +21,9 @@ import zlib
 from pathlib import Path
 
 from i2i.data.archive_paths import ArchiveError, LinkTree, check_on_disk, safe_name
-from i2i.data.download import human_bytes
 from i2i.errors import DownloadError
 from i2i.images import is_image_file
+from i2i.outputs import human_bytes, is_disk_full
 
 MAX_MEMBERS = 2_000_000
 MAX_TOTAL_BYTES = 64 * 1024**3  # the largest catalog set (edges2handbags) is ~9 GB packed
@@ -109,7 +108,7 @@ def _writing(archive: Path, target: Path, limit: _Limit | None, write, *args):
     try:
         return write(archive, target, limit, *args)
     except OSError as err:
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        if is_disk_full(err):
             needs = f"{human_bytes(limit.total)} free" if limit else "more space"
             raise ExtractSpaceError(
                 f"disk full while extracting {archive.name} into {target}: it needs "

@@ -133,7 +133,7 @@ def test_a_full_disk_while_writing_a_shard_is_one_line_with_the_space_needed(
     assert code_ == 1, output
     line = error_line(output)
     assert "disk full writing" in line and "shard_00000.npz" in line
-    assert "up to 4.6 KB more needed" in line  # 3 shards of at most 2 x 16 x 16 x 3 bytes
+    assert "up to 4.6 kB more needed" in line  # 3 shards of at most 2 x 16 x 16 x 3 bytes
     assert not list((tmp_path / "out").rglob("*.tmp"))
 
 
