@@ -76,6 +76,15 @@ def any_rank(info: DistInfo, flag: bool) -> bool:
     return bool(t.item())
 
 
+def gather_rank_state(info: DistInfo, state: dict) -> list[dict]:
+    """Every rank's ``state`` (RNG, image pools), in rank order; ``[state]`` alone."""
+    if not info.enabled:
+        return [state]
+    gathered: list = [None] * info.world_size
+    dist.all_gather_object(gathered, state)
+    return gathered
+
+
 def launch_local(nproc: int, argv: list[str]) -> int:
     """Run ``python -m i2i <argv>`` under torchrun with ``nproc`` processes on this machine."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",

@@ -25,7 +25,14 @@ from i2i.plugins import lookup
 from i2i.training import checkpoint as ckpt
 from i2i.training.callbacks import Callback, TrainContext, default_callbacks
 from i2i.training.device import cpu_has_native_bf16, select_device
-from i2i.training.distributed import DistInfo, any_rank, barrier, init_distributed, shutdown
+from i2i.training.distributed import (
+    DistInfo,
+    any_rank,
+    barrier,
+    gather_rank_state,
+    init_distributed,
+    shutdown,
+)
 from i2i.training.interrupt import DeferredInterrupt
 from i2i.training.schedulers import build_scheduler, step_scheduler
 
@@ -144,7 +151,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
         path, payload = found
         _restore(method, schedulers, scaler, payload, path)
         counters = ckpt.Counters(**payload["counters"])
-        ckpt.restore_rng(payload["rng"])
+        _restore_rank_state(method, payload, info)
         _refuse_if_complete(cfg, counters, run_dir)
     if info.enabled:
         _wrap_ddp(method, info, device)
@@ -173,9 +180,13 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
             return
         if kind == "step":
             saved_at["step"] = counters.global_step
+        ranks = gather_rank_state(info, {"rng": ckpt.capture_rng(),
+                                         "extra": method.extra_state()})
         if info.is_main:
             path = run_dir / ckpt.CHECKPOINT_DIR / ckpt.checkpoint_name(kind, number)
             payload = ckpt.build_payload(method, schedulers, counters, cfg.to_dict(), scaler)
+            if info.enabled:
+                payload["ranks"] = ranks
             ckpt.save_checkpoint(path, payload)
             ckpt.mark_latest(path)
             ckpt.prune(run_dir, cfg.train.keep_last, path)
@@ -275,6 +286,23 @@ def clear_run_folder(run_dir: Path) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+
+
+def _restore_rank_state(method, payload: dict, info: DistInfo) -> None:
+    """Each rank takes back its own RNG and image pools (each rank draws its own noise and
+    keeps its own pool); a checkpoint from another world size gives every rank rank 0's."""
+    ranks = payload.get("ranks")
+    if info.enabled and ranks and len(ranks) == info.world_size:
+        ckpt.restore_rng(ranks[info.rank]["rng"])
+        method.load_extra_state(ranks[info.rank]["extra"])
+        return
+    if info.enabled and info.is_main:
+        from i2i.console import warn
+
+        warn(f"this checkpoint was not saved by {info.world_size} ranks: every rank "
+             "continues from rank 0's random state, so the run will not match an "
+             "uninterrupted one exactly")
+    ckpt.restore_rng(payload["rng"])
 
 
 def _restore(method, schedulers, scaler, payload: dict, path: Path) -> None:
