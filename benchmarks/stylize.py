@@ -17,9 +17,9 @@ import time
 
 import torch
 
+from i2i.nets.vgg import VGGFeatures
 from i2i.stylize.settings import StylizeSettings
 from i2i.stylize.transfer import stylize_tensor
-from i2i.stylize.vgg import VGGFeatures
 
 
 def steps_per_second(size: int, steps: int, settings: StylizeSettings, device: str) -> float:

@@ -78,6 +78,9 @@ class LossConfig:
     tv_weight: float = _at_least(0, 0.0)
     d_noise_std: float = _at_least(0, 0.0)
     gp_weight: float = _at_least(0, 10.0)
+    flip_equivariance: bool = False  # one-sided methods (FastCUT): G must commute with flips
+    # translation loss terms any method adds: {key: {weight, name, params}} (losses.terms)
+    terms: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -43,6 +43,15 @@ def register_losses() -> dict:
 
 
 @hookspec
+def register_terms() -> dict:
+    """Translation loss terms: ``name -> LossTerm subclass`` (see ``i2i.losses.terms``).
+
+    A term is selected by config, ``loss.terms.<key>: {weight, name, params}``, and is fed
+    by the method what its ``needs`` names; it may own parameters and an optimiser.
+    """
+
+
+@hookspec
 def register_methods() -> dict:
     """Training methods: ``name -> class`` implementing ``i2i.methods.base.Method``.
 

@@ -36,6 +36,7 @@ REGISTRY_KINDS = (
     "generators",
     "discriminators",
     "losses",
+    "terms",
     "methods",
     "datasets",
     "metrics",

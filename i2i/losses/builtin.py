@@ -21,6 +21,16 @@ def register_losses() -> dict:
     }
 
 
+@hookimpl
+def register_terms() -> dict:
+    from i2i.losses.patchnce import PatchNCE
+    from i2i.losses.pixel_terms import PixelDistance, TotalVariation
+    from i2i.losses.spatial_correlative import SpatiallyCorrelative
+
+    return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
+            "tv": TotalVariation, "patchnce": PatchNCE, "scl": SpatiallyCorrelative}
+
+
 def gan_loss(name: str):
     """An instance of the GAN loss registered as ``gan.<name>``."""
     return _lookup("gan", name)()

@@ -110,15 +110,67 @@ class Method:
         """The module to train with (DDP-wrapped under torchrun, else the plain one)."""
         return self.train_nets.get(key, self.nets[key])
 
-    def backward_and_step(self, loss: torch.Tensor, optimizer_key: str) -> None:
-        opt = self.optimizers[optimizer_key]
-        opt.zero_grad(set_to_none=True)
+    def backward_and_step(self, loss: torch.Tensor, *optimizer_keys: str) -> None:
+        """Zero, backpropagate ``loss`` once, and step each named optimiser."""
+        opts = [self.optimizers[k] for k in optimizer_keys if k in self.optimizers]
+        for opt in opts:
+            opt.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
-            self.scaler.step(opt)
+            for opt in opts:
+                self.scaler.step(opt)
         else:
             loss.backward()
-            opt.step()
+            for opt in opts:
+                opt.step()
+
+    # ------------------------------------------------------------------ loss terms
+    def build_terms(self, specs: dict, feeds: tuple[str, ...], generator=None,
+                    where: str = "loss.terms") -> list:
+        """Build translation loss terms (``i2i.losses.terms``) this method can feed.
+
+        A trainable term joins ``self.nets`` as ``term_<key>`` (so checkpoints save and
+        resume restore it like a network, and DDP syncs it) with its optimiser in
+        ``self.optimizers`` under the same key.
+        """
+        from i2i.losses.terms import TermContext, build_terms
+
+        built = build_terms(specs, TermContext(self.cfg, self.device, generator), feeds, where)
+        for t in built:
+            if t.term.trainable:
+                key = f"term_{t.key}"
+                self.nets[key] = t.term
+                opt = t.term.make_optimizer(self.make_adam)
+                if opt is not None:
+                    self.optimizers[key] = opt
+        return built
+
+    def term_keys(self, terms: list) -> list[str]:
+        """Optimiser keys of the trainable terms (stepped with the generator's)."""
+        return [f"term_{t.key}" for t in terms if f"term_{t.key}" in self.optimizers]
+
+    def terms_total(self, terms: list, inputs, logs: dict, suffix: str = "",
+                    scale: float = 1.0):
+        """``scale * sum(weight * term(inputs))``, each weighted value logged as key+suffix."""
+        total = None
+        for t in terms:
+            module = self.net(f"term_{t.key}") if f"term_{t.key}" in self.nets else t.term
+            value = scale * t.weight * module(inputs)
+            logs[t.key + suffix] = value
+            total = value if total is None else total + value
+        return total
+
+    def own_term_steps(self, terms: list, inputs, logs: dict) -> None:
+        """Each trainable term's own update (LSeSim's contrastive step), after G's."""
+        for t in terms:
+            key = f"term_{t.key}"
+            if key not in self.optimizers:
+                continue
+            with self.autocast():
+                losses = self.net(key)(inputs, own_step=True)
+            if losses:
+                logs.update(losses)
+                self.backward_and_step(sum(losses.values()), key)
 
     def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         """Translate a batch (NCHW in [-1, 1]) with the generator for ``direction``."""

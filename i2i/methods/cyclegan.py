@@ -5,15 +5,20 @@ GAN terms through frozen discriminators, cycle terms (lambda per direction) and 
 identity term (identity * lambda). Discriminator step: real vs a fake drawn from the image
 pool, loss halved. Switches in ``loss.*`` give the ablations of the paper (GAN alone,
 cycle alone, one cycle direction) with no code copies; terms that are off are not computed.
+
+The cycle, identity and TV losses are translation loss terms (``i2i.losses.terms``) built
+from those settings; ``loss.terms`` adds any other term (e.g. ``scl``, the
+spatially-correlative loss), fed the translation of each direction (source, result and the
+translating generator).
 """
 
 from __future__ import annotations
 
 import torch
 
-from i2i.losses.builtin import gan_loss, recon_loss
+from i2i.losses.builtin import gan_loss
 from i2i.losses.gan import gradient_penalty
-from i2i.losses.reconstruction import total_variation
+from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
 from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
@@ -32,9 +37,15 @@ class CycleGAN(Method):
         self.nets["G_B"] = self.build_generator(cfg.generator, d.output_nc, d.input_nc)
         loss = cfg.loss
         self.gan = gan_loss(loss.gan)
-        self.cycle = recon_loss(loss.cycle)
         if not training:
             return
+        distance = {"params": {"distance": loss.cycle}}
+        own = self.build_terms({"cycle": distance, "identity": distance,
+                                "tv": {"weight": loss.tv_weight}}, ("result", "target"),
+                               where="loss")
+        self.own = {t.key: t for t in own}
+        self.terms = self.build_terms(loss.terms, ("source", "result", "generator"),
+                                      generator=self.nets["G_A"])
         self.use_gan = loss.gan_weight > 0
         if self.use_gan:
             self.nets["D_A"] = self.build_discriminator(cfg.discriminator, d.output_nc)
@@ -66,24 +77,34 @@ class CycleGAN(Method):
                 logs["G_A"] = self.gan.generator_loss(self.nets["D_A"](self.d_input(fake_b)))
                 logs["G_B"] = self.gan.generator_loss(self.nets["D_B"](self.d_input(fake_a)))
                 total = total + loss_cfg.gan_weight * (logs["G_A"] + logs["G_B"])
+            pairs = []
             if need_fwd_cycle:
-                logs["cycle_A"] = self.cycle(g_b(fake_b), real_a) * lam_a
-                total = total + logs["cycle_A"]
+                pairs.append(("cycle", "cycle_A", g_b(fake_b), real_a, lam_a))
             if need_bwd_cycle:
-                logs["cycle_B"] = self.cycle(g_a(fake_a), real_b) * lam_b
-                total = total + logs["cycle_B"]
+                pairs.append(("cycle", "cycle_B", g_a(fake_a), real_b, lam_b))
             # Identity terms scale with lambda too: with lambda 0 (GAN alone) they are off.
             if lam_idt > 0 and lam_b > 0:
-                logs["idt_A"] = self.cycle(g_a(real_b), real_b) * lam_b * lam_idt
-                total = total + logs["idt_A"]
+                pairs.append(("identity", "idt_A", g_a(real_b), real_b, lam_b * lam_idt))
             if lam_idt > 0 and lam_a > 0:
-                logs["idt_B"] = self.cycle(g_b(real_a), real_a) * lam_a * lam_idt
-                total = total + logs["idt_B"]
-            if loss_cfg.tv_weight > 0:
-                tv = total_variation(fake_b) + total_variation(fake_a)
-                logs["tv"] = loss_cfg.tv_weight * tv
+                pairs.append(("identity", "idt_B", g_b(real_a), real_a, lam_a * lam_idt))
+            for key, log, result, target, weight in pairs:
+                logs[log] = self.own[key].term(TermInputs(result=result, target=target)) * weight
+                total = total + logs[log]
+            if "tv" in self.own:
+                tv = self.own["tv"]
+                value = tv.term(TermInputs(result=fake_b)) + tv.term(TermInputs(result=fake_a))
+                logs["tv"] = tv.weight * value
                 total = total + logs["tv"]
-        self.backward_and_step(total, "G")
+            for suffix, src, res, gen in (("_A", real_a, fake_b, "G_A"),
+                                          ("_B", real_b, fake_a, "G_B")):
+                value = self.terms_total(self.terms, TermInputs(src, res,
+                                                                generator=self.nets[gen]),
+                                         logs, suffix)
+                if value is not None:
+                    total = total + value
+        self.backward_and_step(total, "G", *self.term_keys(self.terms))
+        for src, res in ((real_a, fake_b), (real_b, fake_a)):
+            self.own_term_steps(self.terms, TermInputs(src, res.detach()), logs)
 
         if self.use_gan:
             set_requires_grad([self.nets["D_A"], self.nets["D_B"]], True)

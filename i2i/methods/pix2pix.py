@@ -21,9 +21,9 @@ import torch
 from torch import nn
 
 from i2i.errors import ConfigError
-from i2i.losses.builtin import gan_loss, recon_loss
+from i2i.losses.builtin import gan_loss
 from i2i.losses.gan import gradient_penalty
-from i2i.losses.reconstruction import total_variation
+from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
@@ -43,9 +43,15 @@ class Pix2Pix(Method):
             fit_unet_depth(cfg)
         self.nets["G"] = self.build_generator(cfg.generator, d.input_nc, d.output_nc)
         self.gan = gan_loss(loss.gan)
-        self.recon = recon_loss(loss.recon)
         if not training:
             return
+        own = self.build_terms({"recon": {"weight": loss.lambda_recon,
+                                          "params": {"distance": loss.recon}},
+                                "tv": {"weight": loss.tv_weight}}, ("result", "target"),
+                               where="loss")
+        self.own = {t.key: t for t in own}
+        self.terms = self.build_terms(loss.terms, ("source", "result", "target", "generator"),
+                                      generator=self.nets["G"])
         if d.preprocess in CROP_MODES:
             check_generator_fits(self.nets["G"], d.crop_size, cfg.generator.name)
         self.use_gan = loss.gan_weight > 0
@@ -81,13 +87,17 @@ class Pix2Pix(Method):
                 pred = self.nets["D"](self.d_input(torch.cat([real_a, fake_b], 1)))
                 logs["G_GAN"] = self.gan.generator_loss(pred)
                 total = total + loss_cfg.gan_weight * logs["G_GAN"]
-            if loss_cfg.lambda_recon > 0:
-                logs["G_recon"] = loss_cfg.lambda_recon * self.recon(fake_b, real_b)
-                total = total + logs["G_recon"]
-            if loss_cfg.tv_weight > 0:
-                logs["tv"] = loss_cfg.tv_weight * total_variation(fake_b)
-                total = total + logs["tv"]
-        self.backward_and_step(total, "G")
+            names = {"recon": "G_recon", "tv": "tv"}
+            pixel = TermInputs(result=fake_b, target=real_b)
+            for key, t in self.own.items():
+                logs[names[key]] = t.weight * t.term(pixel)
+                total = total + logs[names[key]]
+            value = self.terms_total(self.terms, TermInputs(real_a, fake_b, real_b,
+                                                            self.nets["G"]), logs)
+            if value is not None:
+                total = total + value
+        self.backward_and_step(total, "G", *self.term_keys(self.terms))
+        self.own_term_steps(self.terms, TermInputs(real_a, fake_b.detach(), real_b), logs)
         return {k: float(v.detach()) for k, v in logs.items()}
 
     def _d_loss(self, real_a, real_b, fake_b) -> torch.Tensor:

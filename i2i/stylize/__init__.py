@@ -12,9 +12,9 @@ To add a feature network: add its layer plan to ``vgg.PLANS`` and register its w
 ``weights_entries.py`` under the same name; ``--network NAME`` then selects it.
 """
 
+from i2i.nets.vgg import VGGFeatures, layer_names, load_vgg
 from i2i.stylize.losses import content_loss, gram_matrix, style_loss, tv_loss
 from i2i.stylize.settings import StylizeSettings
-from i2i.stylize.vgg import VGGFeatures, layer_names, load_vgg
 
 __all__ = [
     "StylizeSettings",

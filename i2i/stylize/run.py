@@ -25,13 +25,13 @@ from i2i.images import (
 )
 from i2i.images import reason as failure_reason
 from i2i.images import tensor_to_pil as _tensor_to_pil
+from i2i.nets.vgg import VGGFeatures, layer_names, load_vgg
 from i2i.outputs import check_output_dir, remove_stale_temps
 from i2i.stylize.grid import make_grid
 from i2i.stylize.optimize import StepReport
 from i2i.stylize.settings import StylizeSettings
 from i2i.stylize.texture import synthesize_texture
 from i2i.stylize.transfer import stylize_tensor
-from i2i.stylize.vgg import VGGFeatures, layer_names, load_vgg
 from i2i.training.device import select_device
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from i2i.errors import ConfigError
-from i2i.stylize.vgg import PLANS, check_layers
+from i2i.nets.vgg import PLANS, check_layers
 
 DEFAULT_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 OPTIMIZERS = ("lbfgs", "adam")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import torch
 
+from i2i.nets.vgg import VGGFeatures
 from i2i.stylize.optimize import StepCallback
 from i2i.stylize.settings import StylizeSettings
 from i2i.stylize.transfer import SaveCallback, optimise
-from i2i.stylize.vgg import VGGFeatures
 
 # The source is used at its own resolution up to this long side; the texture's features
 # then have the source's scale whatever the output size.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 
 from i2i.errors import ConfigError
+from i2i.nets.vgg import VGGFeatures, layer_names, min_size_for
 from i2i.stylize import color
 from i2i.stylize.losses import content_loss, gram_matrix, style_loss, tv_loss
 from i2i.stylize.optimize import (
@@ -23,7 +24,6 @@ from i2i.stylize.optimize import (
     scale_sizes,
 )
 from i2i.stylize.settings import StylizeSettings
-from i2i.stylize.vgg import VGGFeatures, layer_names, min_size_for
 
 SaveCallback = Callable[[int, torch.Tensor], None]
 

@@ -28,7 +28,7 @@ def vgg16_dir() -> Path:
 @pytest.fixture(scope="session")
 def vgg16(vgg16_dir):
     """Real VGG16 features up to conv5_1 with average pooling, loaded once."""
-    from i2i.stylize.vgg import load_vgg
+    from i2i.nets.vgg import load_vgg
 
     return load_vgg("vgg16", "avg", "conv5_1", weights_dir=vgg16_dir)
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from i2i.errors import ConfigError, WeightsError
-from i2i.stylize.vgg import VGGFeatures, check_layers, layer_names, load_vgg, min_size_for
+from i2i.nets.vgg import VGGFeatures, check_layers, layer_names, load_vgg, min_size_for
 
 
 def test_vgg19_has_a_fourth_conv_per_deep_block_and_vgg16_does_not():

@@ -1,4 +1,5 @@
-"""VGG feature extractor with named layers (``conv1_1`` ... ``conv5_4``).
+"""VGG feature extractor with named layers (``conv1_1`` ... ``conv5_4``), shared by style
+transfer and the feature losses (spatially-correlative, perceptual).
 
 A layer name means the *rectified* response of that convolution (ReLU applied), as in
 Gatys et al.; ``pool1`` ... ``pool5`` name the pooling outputs. The network is cut after the

@@ -1,0 +1,160 @@
+"""One-sided translation (A -> B only) with a GAN and translation loss terms: CUT, FastCUT
+(Park et al. 2020) and F-LSeSim ``sc`` (Zheng et al. 2021) are this one method with
+different default terms (``i2i/configs/{cut,fastcut,sc}.yaml``).
+
+G: A -> B; D judges domain-B images (no image pool, as in both references). Each step first
+updates D (real B vs G(A), ``gan.discriminator_loss``), then G: the GAN term through the
+frozen D plus every term of ``loss.terms`` on the translation (source A, result G(A),
+generator G). With ``loss.identity`` = s > 0 the terms also see the identity pass
+(source B, result G(B)) and the two share the weight: (1 - s) on A, s on B (CUT: s = 0.5,
+"NCE identity"; FastCUT and sc: 0). ``loss.flip_equivariance`` (FastCUT) flips the input
+batch horizontally at random each step and flips the translation back before the terms
+compare it with its unflipped source, so G learns to commute with flips (the CUT reference
+flips the encoder features instead: the same constraint, here in one place for every
+term). Trainable terms (PatchNCE's heads, LSeSim's) step with G; a term's own update
+(LSeSim's contrastive step) comes last.
+
+To add another method of this family, subclass :class:`OneSided` with its ``name`` and add
+``i2i/configs/<name>.yaml``; register it in ``methods/builtin.py``.
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+
+from i2i.errors import ConfigError
+from i2i.losses.builtin import gan_loss
+from i2i.losses.gan import gradient_penalty
+from i2i.losses.patchnce import SOURCE_FEATURES
+from i2i.losses.terms import TermInputs
+from i2i.methods.base import Method
+from i2i.nets.blocks import set_requires_grad
+from i2i.nets.discriminators.patchgan import check_fits
+
+FEEDS = ("source", "result", "generator")
+
+
+class OneSided(Method):
+    name = "one_sided"
+    paired = False
+    generator_for = {"AtoB": "G"}
+
+    def __init__(self, cfg, device, training=True):
+        super().__init__(cfg, device, training)
+        d, loss = cfg.data, cfg.loss
+        self.nets["G"] = self.build_generator(cfg.generator, d.input_nc, d.output_nc)
+        if not training:
+            return
+        if d.input_nc != d.output_nc and loss.identity > 0:
+            raise ConfigError("loss.identity needs input_nc == output_nc (G(B) is fed B)")
+        if not 0 <= loss.identity <= 1:
+            raise ConfigError(f"'loss.identity' is {loss.identity}; for {self.name} it is the "
+                              "share of the terms on the identity pass, from 0 to 1")
+        self.gan = gan_loss(loss.gan)
+        self.nets["D"] = self.build_discriminator(cfg.discriminator, d.output_nc)
+        check_fits(self.nets["D"], d.crop_size)
+        self.terms = self.build_terms(loss.terms, FEEDS, generator=self.nets["G"])
+        if not self.terms and loss.gan_weight == 0:
+            raise ConfigError(f"{self.name} has no generator loss: set loss.gan_weight or a "
+                              "loss.terms.<name>.weight above 0")
+        self.feature_layers = sorted({i for t in self.terms
+                                      for i in getattr(t.term, "layers", ())
+                                      if isinstance(i, int)}) if self._needs_features() else []
+        self.optimizers["D"] = self.make_adam(self.nets["D"])
+        self.optimizers["G"] = self.make_adam(self.nets["G"])
+        self.flip_rng = random.Random(cfg.train.seed * 7 + 3)
+
+    def _needs_features(self) -> bool:
+        return any("generator" in t.term.needs for t in self.terms)
+
+    # ------------------------------------------------------------------ training
+    def training_step(self, batch: dict) -> dict[str, float]:
+        cfg = self.cfg.loss
+        real_a, real_b = self.images_of(batch, "A", "B")
+        share = cfg.identity
+        flipped = cfg.flip_equivariance and self.flip_rng.random() < 0.5
+        g = self.net("G")
+        logs: dict[str, torch.Tensor] = {}
+        real = torch.cat([real_a, real_b]) if share > 0 else real_a
+        if flipped:
+            real = torch.flip(real, [3])
+
+        with self.autocast():
+            if self.feature_layers:  # source features come out of the same forward pass
+                fake, feats = g(real, feature_layers=self.feature_layers)
+            else:
+                fake, feats = g(real), None
+        n = real_a.shape[0]
+        fake_b = fake[:n]
+
+        # D first, as in the references: real B against the detached translation
+        set_requires_grad([self.nets["D"]], True)
+        with self.autocast():
+            logs["D"] = self._d_loss(real_b, fake_b.detach())
+        self.backward_and_step(logs["D"], "D")
+
+        set_requires_grad([self.nets["D"]], False)
+        with self.autocast():
+            total = fake_b.new_zeros(())
+            if cfg.gan_weight > 0:
+                logs["G_GAN"] = self.gan.generator_loss(self.nets["D"](self.d_input(fake_b)))
+                total = total + cfg.gan_weight * logs["G_GAN"]
+            bare = self.nets["G"]
+            for part, (src, res, scale, suffix) in enumerate((
+                    (real_a, fake_b, 1 - share, ""),
+                    (real_b, fake[n:], share, "_idt"))):
+                if scale == 0:
+                    continue
+                if flipped:
+                    res = torch.flip(res, [3])  # back into the source's frame
+                inputs = TermInputs(src, res, generator=bare)
+                if feats is not None and not flipped:  # else they are of the flipped source
+                    inputs.cache[SOURCE_FEATURES] = self._source_features(feats, part, n)
+                value = self.terms_total(self.terms, inputs, logs, suffix, scale)
+                if value is not None:
+                    total = total + value
+        self.backward_and_step(total, "G", *self.term_keys(self.terms))
+        self.own_term_steps(self.terms, TermInputs(real_a, fake_b.detach()), logs)
+        return {k: float(v.detach()) for k, v in logs.items()}
+
+    def _source_features(self, feats, part: int, n: int):
+        """The forward's features of one part (A or B), looked up by layer index."""
+        chosen = [f[:n] if part == 0 else f[n:] for f in feats]
+        return _LayerLookup(zip(self.feature_layers, chosen, strict=True))
+
+    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        d = self.net("D")
+        loss = self.gan.discriminator_loss(d(self.d_input(real)), d(self.d_input(fake)))
+        if self.gan.needs_gradient_penalty:
+            loss = loss + self.cfg.loss.gp_weight * gradient_penalty(self.nets["D"], real, fake)
+        return loss
+
+    # ------------------------------------------------------------------ outputs
+    @torch.no_grad()
+    def visuals(self, batch: dict) -> dict[str, list[tuple[str, torch.Tensor]]]:
+        real_a = batch["A"].to(self.device)
+        real_b = batch["B"].to(self.device)
+        g = self.nets["G"]
+        return {"AtoB": [("real A", real_a), ("fake B", g(real_a)),
+                         ("real B", real_b), ("G(B)", g(real_b))]}
+
+
+class _LayerLookup(dict):
+    """Source features by generator layer index; a term asks for its own layer list."""
+
+    def for_layers(self, layers) -> list[torch.Tensor]:
+        return [self[i] for i in layers]
+
+
+class CUT(OneSided):
+    name = "cut"
+
+
+class FastCUT(OneSided):
+    name = "fastcut"
+
+
+class SpatiallyCorrelativeGAN(OneSided):
+    name = "sc"
