@@ -22,7 +22,7 @@ def test_there_is_a_preset_per_table_row():
             assert f"pix2pix_{data}_{row}" in names
     for row in ("cycle_l1", "cycle_l2", "cycle_l1_l2", "gan_alone", "cycle_alone",
                 "gan_forward_cycle", "gan_backward_cycle", "no_identity", "resize_conv_nearest",
-                "zero_padding", "d_noise", "tv"):
+                "zero_padding", "antialias", "d_noise", "tv"):
         assert f"cyclegan_horse2zebra_{row}" in names
 
 

@@ -1,9 +1,11 @@
-"""Building blocks shared by architectures: norm layers, padding, upsampling, init."""
+"""Building blocks shared by architectures: norm layers, padding, up/downsampling, init."""
 
 from __future__ import annotations
 
 import functools
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 from i2i.errors import ConfigError
@@ -11,6 +13,7 @@ from i2i.errors import ConfigError
 NORMS = ("instance", "batch", "none")
 PADDINGS = ("reflect", "replicate", "zero")
 UPSAMPLINGS = ("transpose", "nearest", "bilinear")
+SAMPLINGS = ("stride", "antialias")
 
 
 def require_at_least(where: str, low: int, **values: int) -> None:
@@ -68,6 +71,58 @@ def upsample_layers(in_ch: int, out_ch: int, mode: str, bias: bool, padding: str
                          **({"align_corners": False} if mode == "bilinear" else {}))
         return [up, *padded_conv(in_ch, out_ch, 3, padding, bias)]
     raise ConfigError(f"unknown upsampling '{mode}'; choose one of: {', '.join(UPSAMPLINGS)}")
+
+
+def binomial_filter(channels: int) -> torch.Tensor:
+    """The 3x3 binomial low-pass [1,2,1]x[1,2,1]/16, one copy per channel (depthwise)."""
+    taps = torch.tensor([1.0, 2.0, 1.0])
+    kernel = torch.outer(taps, taps) / 16.0
+    return kernel.expand(channels, 1, 3, 3).contiguous()
+
+
+class BlurPool2d(nn.Module):
+    """Anti-aliased downsampling (Zhang 2019): binomial blur, then keep every 2nd pixel.
+
+    Reflect padding of 1 keeps ``H`` even -> ``H / 2``. The filter is a fixed buffer (no
+    gradient, not saved in checkpoints: it is rebuilt from ``channels``).
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.channels = channels
+        self.register_buffer("filt", binomial_filter(channels), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.pad(x, (1, 1, 1, 1), mode="reflect")
+        return F.conv2d(x, self.filt, stride=2, groups=self.channels)
+
+    def extra_repr(self) -> str:
+        return f"{self.channels}"
+
+
+class BlurUpsample2d(nn.Module):
+    """Anti-aliased x2 upsampling: insert zeros between pixels, then blur with the binomial
+    filter times 4 (so the mean is kept), i.e. bilinear interpolation between neighbours.
+
+    Done as one fixed depthwise transposed convolution; the input is first replicate-padded
+    by 1 so the last row and column interpolate towards a copy of themselves, not towards
+    zero. ``H -> 2H``. The filter is a fixed, non-persistent buffer like ``BlurPool2d``'s.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.channels = channels
+        self.register_buffer("filt", binomial_filter(channels) * 4.0, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.pad(x, (1, 1, 1, 1), mode="replicate")
+        # Full transposed output is 2(H+2)+1 long; output pixel 2i (= input pixel i) sits at
+        # 2i+3 of it, so crop 3 in front (padding=3) and keep 2H (output_padding=1).
+        return F.conv_transpose2d(x, self.filt, stride=2, padding=3, output_padding=1,
+                                  groups=self.channels)
+
+    def extra_repr(self) -> str:
+        return f"{self.channels}"
 
 
 def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn.Module:
