@@ -282,6 +282,8 @@ def _check_type(value: Any, hint: Any, path: str) -> Any:
             return value
         if origin is dict and isinstance(value, dict):
             return value
+        if origin in (list, tuple) and isinstance(value, (list, tuple)):
+            return list(value)
     names = " or ".join(getattr(o, "__name__", str(o)) for o in options)
     raise ConfigError(f"'{path}' must be {names}, got {value!r}")
 

@@ -36,7 +36,7 @@ class PatchNCE(LossTerm):
     needs = ("source", "result", "generator")
     trainable = True
 
-    def __init__(self, ctx: TermContext, layers: list = (0, 4, 8, 12, 16),
+    def __init__(self, ctx: TermContext, layers: list = [0, 4, 8, 12, 16],  # noqa: B006
                  num_patches: int = 256, temperature: float = 0.07,
                  mlp_channels: int = 256) -> None:
         super().__init__(ctx)
@@ -45,7 +45,7 @@ class PatchNCE(LossTerm):
             raise ConfigError("patchnce: num_patches and mlp_channels must be >= 1 and "
                               "temperature > 0")
         self.layers = [int(i) for i in layers]
-        channels = gen.feature_channels(self.layers)  # refuses a layer past the depth
+        channels = gen.feature_channels(self.layers, where="patchnce layers")  # checks depth
         self.num_patches, self.temperature = num_patches, temperature
         self.heads = nn.ModuleList(
             nn.Sequential(nn.Linear(c, mlp_channels), nn.ReLU(), nn.Linear(mlp_channels,

@@ -26,7 +26,7 @@ from i2i.errors import ConfigError
 from i2i.losses.terms import LossTerm, TermContext, TermInputs
 from i2i.nets.vgg import WIDTHS, check_layers, layer_names, load_vgg
 
-DEFAULT_LAYERS = ("conv3_1", "conv4_1", "conv4_3")
+DEFAULT_LAYERS = ["conv3_1", "conv4_1", "conv4_3"]  # read, never changed
 
 
 class SpatiallyCorrelative(LossTerm):
