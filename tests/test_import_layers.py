@@ -201,6 +201,17 @@ def test_the_package_has_no_import_circles():
     assert not find_cycles(graph), "import circles:\n" + describe(graph)
 
 
+def test_no_module_of_the_package_uses_the_lazy_front():
+    """What makes leaving ``_LAZY``'s strings out of the graph safe: the package's own
+    modules import those names from where they are defined, never through ``i2i``."""
+    users = []
+    for name, path in _all_modules().items():
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8")), type_checking=True):
+            if isinstance(node, ast.ImportFrom) and node.module == "i2i" and not node.level:
+                users += [f"{name}: {a.name}" for a in node.names if a.name in i2i._LAZY]
+    assert not users
+
+
 def test_type_only_imports_close_no_circle_either():
     """Stricter than the rule: even an ``if TYPE_CHECKING:`` import stands below."""
     graph = import_graph(type_checking=True)
