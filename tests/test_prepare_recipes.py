@@ -11,7 +11,8 @@ import pytest
 from archive_builders import make_zip, png_bytes
 from PIL import Image
 
-from i2i.data.prepare import PrepareOptions, prepare_job
+from i2i.data.prepare import PrepareOptions
+from i2i.data.prepare_front import prepare_job
 from i2i.errors import DataError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -48,7 +48,8 @@ def prepare(
 
         i2i prepare cityscapes --from gtFine.zip --from leftImg8bit.zip --out ./cityscapes
     """
-    from i2i.data.prepare import PrepareOptions, prepare_job
+    from i2i.data.prepare import PrepareOptions
+    from i2i.data.prepare_front import prepare_job
     from i2i.errors import PartialFailure
 
     opts = PrepareOptions(

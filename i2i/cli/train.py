@@ -60,7 +60,9 @@ def train(
     """
     from i2i.data.datasets import resolve_root
     from i2i.errors import RunComplete
+    from i2i.metrics.eval_callback import eval_callbacks
     from i2i.runs import check_run_dir, load_run_config, resolve_train_config
+    from i2i.training.callbacks import default_callbacks
     from i2i.training.distributed import DistInfo, launch_local, under_torchrun
     from i2i.training.loop import train as run_training
     from i2i.training.run_lock import RunLock
@@ -86,7 +88,8 @@ def train(
         if main_process:
             console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
         try:
-            ctx = run_training(cfg, run_dir, resume=resume is not None,
+            callbacks = default_callbacks(not quiet, extra=eval_callbacks(cfg))
+            ctx = run_training(cfg, run_dir, resume=resume is not None, callbacks=callbacks,
                                show_progress=not quiet, replace=replace)
         except RunComplete as done:
             if main_process:

@@ -13,8 +13,13 @@ Three jobs share one runner:
 Work runs in a process pool; outputs are written atomically, and a rerun skips every
 output already there (the options are stamped in the output folder so a rerun with other
 options is refused). The report (counts per split, every dropped file with its reason) is
-returned and written to ``OUT/prepare_report.json``. To add a job: build its
-:class:`~i2i.data.prepare_ops.Task` lists per split and hand them to ``_run``.
+returned and written to ``OUT/prepare_report.json``.
+
+To add a job (the catalog recipes in :mod:`i2i.data.prepare_recipes` are such jobs), use
+the runner's three public steps: :func:`start_output` (check and stamp the output folder),
+:func:`run_tasks` (the :class:`~i2i.data.prepare_ops.Task` lists per split) and
+:func:`finish_report`. ``i2i prepare`` itself dispatches through
+:func:`i2i.data.prepare_front.prepare_job`, which stands above the catalog.
 """
 
 from __future__ import annotations
@@ -142,7 +147,7 @@ def prepare_unaligned(folders: list[Path], out: Path, opts: PrepareOptions,
         raise DataError("give one or two image folders (domain A, then domain B)")
     opts.check()
     listed = [_images_of(folder) for folder in folders]  # before anything is written
-    out = _start(out, folders, opts, "unaligned")
+    out = start_output(out, folders, opts, "unaligned")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
     for domain, folder, found in zip("AB", folders, listed, strict=False):
@@ -152,8 +157,8 @@ def prepare_unaligned(folders: list[Path], out: Path, opts: PrepareOptions,
         for split, task in zip(splits, _single_tasks(folder, paths, out, splits, opts),
                                strict=True):
             tasks.setdefault(split, []).append(task)
-    _run(tasks, out, opts, report, progress)
-    return _finish(report)
+    run_tasks(tasks, out, opts, report, progress)
+    return finish_report(report)
 
 
 def prepare_presplit(splits: dict[str, Path], out: Path, opts: PrepareOptions,
@@ -162,14 +167,14 @@ def prepare_presplit(splits: dict[str, Path], out: Path, opts: PrepareOptions,
     folders, resized and cleaned; ``test_fraction`` is not used."""
     opts.check()
     listed = {split: _images_of(folder) for split, folder in splits.items()}
-    out = _start(out, list(splits.values()), opts, "presplit")
+    out = start_output(out, list(splits.values()), opts, "presplit")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
     for split, folder in splits.items():
         paths = _unique(listed[split], report)
         tasks[split] = _single_tasks(folder, paths, out, [split] * len(paths), opts)
-    _run(tasks, out, opts, report, progress)
-    return _finish(report)
+    run_tasks(tasks, out, opts, report, progress)
+    return finish_report(report)
 
 
 def _single_tasks(folder: Path, paths: list[Path], out: Path, splits: list[str],
@@ -188,7 +193,7 @@ def prepare_pairs(folder_a: Path, folder_b: Path, out: Path, opts: PrepareOption
     if opts.format == "npz":
         raise DataError("--pair writes image files; drop --format npz")
     paths_a, paths_b = _images_of(folder_a), _images_of(folder_b)
-    out = _start(out, [folder_a, folder_b], opts, "pairs")
+    out = start_output(out, [folder_a, folder_b], opts, "pairs")
     report = PrepareReport(out)
     by_stem_b = {_stem(folder_b, p): p for p in paths_b}
     pairs = []
@@ -212,8 +217,8 @@ def prepare_pairs(folder_a: Path, folder_b: Path, out: Path, opts: PrepareOption
         split = "test" if i in test else "train"
         tasks.setdefault(split, []).append(
             Task("pair", (str(a), str(b)), (str(out / split / name),), True))
-    _run(tasks, out, opts, report, progress)
-    return _finish(report)
+    run_tasks(tasks, out, opts, report, progress)
+    return finish_report(report)
 
 
 def split_pairs(folder: Path, out: Path, opts: PrepareOptions,
@@ -225,44 +230,20 @@ def split_pairs(folder: Path, out: Path, opts: PrepareOptions,
     splits = [s for s in SPLIT_NAMES if (Path(folder) / s).is_dir()]
     sources = [(s, Path(folder) / s) for s in splits] or [("", Path(folder))]
     listed = [_images_of(src) for _, src in sources]
-    out = _start(out, [folder], opts, "split")
+    out = start_output(out, [folder], opts, "split")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
     for (split, src), paths in zip(sources, listed, strict=True):
         for path, name in zip(paths, _output_names(src, paths, opts.format), strict=True):
             dests = (str(out / f"{split}A" / name), str(out / f"{split}B" / name))
             tasks.setdefault(f"{split}A", []).append(Task("split", (str(path),), dests, True))
-    _run(tasks, out, opts, report, progress)
+    run_tasks(tasks, out, opts, report, progress)
     for key in [k for k in report.counts if k.endswith("A")]:
         report.counts[key[:-1] + "B"] = report.counts[key]  # each task wrote one A and one B
-    return _finish(report)
+    return finish_report(report)
 
 
-def prepare_job(mode: str, inputs: list[str], sources: list[Path], out: Path,
-                opts: PrepareOptions, progress: bool = True) -> PrepareReport:
-    """The ``i2i prepare`` entry point: ``mode`` is folders, pair, split or from."""
-    counts = {"pair": (2, "--pair needs two folders: A then B"),
-              "split": (1, "--split-pairs needs one folder of A|B images"),
-              "from": (1, "--from needs one catalog NAME, e.g. `i2i prepare cityscapes --from "
-                          "FILE`"),
-              "folders": (0, "give one or two image folders (domain A, then domain B)")}
-    wanted, message = counts[mode]
-    if (wanted and len(inputs) != wanted) or (not wanted and not 1 <= len(inputs) <= 2):
-        raise DataError(message)
-    if mode == "pair":
-        return prepare_pairs(Path(inputs[0]), Path(inputs[1]), out, opts, progress)
-    if mode == "split":
-        return split_pairs(Path(inputs[0]), out, opts, progress)
-    if mode == "from":
-        from i2i.data.catalog import get_entry
-        from i2i.data.prepare_recipes import run_recipe
-
-        opts.check()
-        return _finish(run_recipe(get_entry(inputs[0]), sources, out, opts, progress))
-    return prepare_unaligned([Path(p) for p in inputs], out, opts, progress)
-
-
-# -- helpers -----------------------------------------------------------------------------
+# -- helpers (start_output, run_tasks and finish_report are public: recipes use them) ----
 
 def _images_of(folder: Path) -> list[Path]:
     folder = Path(folder).expanduser()
@@ -274,8 +255,9 @@ def _images_of(folder: Path) -> list[Path]:
     return paths
 
 
-def _start(out: Path, inputs: list[Path], opts: PrepareOptions, job: str) -> Path:
-    """Check ``out`` is not an input, and that a rerun uses the same options."""
+def start_output(out: Path, inputs: list[Path], opts: PrepareOptions, job: str) -> Path:
+    """Check ``out`` is not an input, and that a rerun uses the same options; stamp it.
+    ``job`` names the job in the stamp. Returns ``out`` with ``~`` expanded."""
     out = Path(out).expanduser()
     resolved = out.resolve()
     for folder in inputs:
@@ -372,8 +354,10 @@ def _output_names(folder: Path, paths: list[Path], fmt: str) -> list[str]:
     return names
 
 
-def _run(tasks: dict[str, list[Task]], out: Path, opts: PrepareOptions,
-         report: PrepareReport, progress: bool) -> None:
+def run_tasks(tasks: dict[str, list[Task]], out: Path, opts: PrepareOptions,
+              report: PrepareReport, progress: bool) -> None:
+    """Run each split's tasks in the worker pool, skipping outputs already there; counts
+    and dropped files go into ``report``."""
     pending: list[tuple[str, list[Task], Path | None]] = []  # (split, tasks, npz shard)
     for split, items in tasks.items():
         report.counts.setdefault(split, 0)
@@ -447,7 +431,8 @@ def available_memory() -> int:
         return 0
 
 
-def _finish(report: PrepareReport) -> PrepareReport:
+def finish_report(report: PrepareReport) -> PrepareReport:
+    """Write ``report`` to ``OUT/prepare_report.json`` and return it."""
     data = json.dumps(report.to_dict(), indent=1).encode()
     _write_small(data, report.out / REPORT_NAME)
     return report

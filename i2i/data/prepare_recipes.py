@@ -5,7 +5,9 @@ files (or already unpacked folders) the user fetched by hand, in the order the e
 ``manual`` text names them. Archives are extracted safely into a hidden folder beside
 ``out`` (``.OUT.sources``), which is removed once the dataset is ready. A recipe that
 fails removes what its call created (the output folder and the staging folder), so the
-corrected rerun starts clean; Ctrl-C keeps both, so a rerun continues.
+corrected rerun starts clean; Ctrl-C keeps both, so a rerun continues. A recipe that
+builds its own tasks (``cityscapes``) uses the public runner of :mod:`i2i.data.prepare`
+(``start_output``, ``run_tasks``, ``finish_report``); this module stands above it.
 
 Ready-made recipe factories for plugin authors:
 
@@ -26,9 +28,13 @@ from i2i.data.extract import check_layout, find_layout_root, safe_extract
 from i2i.data.prepare import (
     PrepareOptions,
     PrepareReport,
+    finish_report,
     prepare_presplit,
     prepare_unaligned,
+    run_tasks,
+    start_output,
 )
+from i2i.data.prepare_ops import Task
 from i2i.errors import DataError, DownloadError
 from i2i.outputs import check_output_dir
 
@@ -104,9 +110,6 @@ def image_domain() -> Recipe:
 def cityscapes(sources: list[Path], out: Path, opts: PrepareOptions,
                progress: bool = True) -> PrepareReport:
     """gtFine colour labels | leftImg8bit photos -> train/ val/ of A|B (pix2pix's recipe)."""
-    from i2i.data.prepare import _finish, _run, _start
-    from i2i.data.prepare_ops import Task
-
     if len(sources) != 2:
         raise DataError("cityscapes needs two --from files: gtFine_trainvaltest.zip and "
                         "leftImg8bit_trainvaltest.zip")
@@ -117,7 +120,7 @@ def cityscapes(sources: list[Path], out: Path, opts: PrepareOptions,
     labels = _find(roots, "gtFine")
     photos = _find(roots, "leftImg8bit")
     opts = replace(opts, resize="exact", crop="none")
-    out = _start(out, [labels, photos], opts, "cityscapes")
+    out = start_output(out, [labels, photos], opts, "cityscapes")
     report = PrepareReport(out)
     tasks: dict[str, list[Task]] = {}
     for split in ("train", "val"):
@@ -133,9 +136,9 @@ def cityscapes(sources: list[Path], out: Path, opts: PrepareOptions,
     if not tasks:
         raise DataError("no leftImg8bit/<split>/<city>/*_leftImg8bit.png found in the --from "
                         "files; check they are the two Cityscapes zips")
-    _run(tasks, out, opts, report, progress)
+    run_tasks(tasks, out, opts, report, progress)
     shutil.rmtree(staging, ignore_errors=True)
-    return _finish(report)
+    return finish_report(report)
 
 
 def _find(roots: list[Path], name: str) -> Path:

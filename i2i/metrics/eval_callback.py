@@ -1,10 +1,13 @@
 """``--eval-every N``: score the test split during training, log it, plot it.
 
 Wire it into the training loop's callback list (rank 0 only, like every callback), before
-``RunPage`` so the page shows the newest row::
+``RunPage`` so the page shows the newest row; ``i2i train`` does::
 
-    from i2i.metrics.eval_callback import EvalCallback
-    callbacks.insert(index_of_RunPage, EvalCallback(every=cfg.train.eval_every))
+    from i2i.metrics.eval_callback import eval_callbacks
+    from i2i.training.callbacks import default_callbacks
+    train(cfg, run_dir, callbacks=default_callbacks(extra=eval_callbacks(cfg)))
+
+(training stands below metrics, so the loop never builds this callback itself).
 
 Every ``every`` epochs (and after the last one) it translates ``testA`` with the generators
 in memory, scores against ``testB`` (FID and KID by default; the real features are cached on
@@ -26,6 +29,12 @@ from i2i.metrics.job import EvalOptions
 from i2i.training.callbacks import LOG_FILE, Callback
 
 PLOT_FILE = "metrics.png"
+
+
+def eval_callbacks(cfg) -> list[Callback]:
+    """The evaluation ``cfg.train.eval_every`` asks for: ``[EvalCallback]``, or none."""
+    every = cfg.train.eval_every
+    return [EvalCallback(every=every)] if every > 0 else []
 
 
 class EvalCallback(Callback):

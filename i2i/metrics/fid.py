@@ -14,14 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from i2i.metrics.base import SetMetric
+from i2i.metrics.stats import gaussian_stats
+
+__all__ = ["FID", "FULL_RANK", "fid_from_features", "frechet_distance", "gaussian_stats"]
 
 FULL_RANK = 2048
-
-
-def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and unbiased covariance of (N, D) features."""
-    x = np.asarray(features, dtype=np.float64)
-    return x.mean(axis=0), np.cov(x, rowvar=False)
 
 
 def _sqrt_psd(sigma: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from i2i.errors import DataError
 from i2i.images import IMAGE_EXTENSIONS, list_images
 from i2i.metrics import cache
 from i2i.metrics.features import FeatureSet, extract_features
-from i2i.metrics.fid import gaussian_stats
+from i2i.metrics.stats import gaussian_stats
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 Built-ins: a rich progress bar, ``log.jsonl``, sample grids, ``loss.png`` and
 ``index.html``. Callbacks run on rank 0 only. To add one, subclass :class:`Callback`,
-override the events you need and pass an instance to ``loop.train(callbacks=...)``.
+override the events you need and pass an instance to ``loop.train(callbacks=...)``
+(``default_callbacks(extra=[...])`` puts it among the built-ins, before the run page).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,13 +234,11 @@ class RunPage(Callback):
         write_bytes_atomic(page.encode(), ctx.run_dir / "index.html")
 
 
-def default_callbacks(show_progress: bool = True, eval_every: int = 0) -> list[Callback]:
-    """Progress, log, samples, [evaluation every N epochs,] then the run page (last, so it
-    shows what the others just wrote)."""
+def default_callbacks(show_progress: bool = True,
+                      extra: Sequence[Callback] = ()) -> list[Callback]:
+    """Progress, log, samples, then ``extra`` (e.g. the ``--eval-every`` evaluation, which
+    the caller builds: training stands below metrics), then the run page (last, so it shows
+    what the others just wrote)."""
     callbacks: list[Callback] = [ProgressBar()] if show_progress else []
-    callbacks += [JsonlLog(), SampleGrids()]
-    if eval_every > 0:
-        from i2i.metrics.eval_callback import EvalCallback
-
-        callbacks.append(EvalCallback(every=eval_every))
+    callbacks += [JsonlLog(), SampleGrids(), *extra]
     return callbacks + [RunPage()]

@@ -109,6 +109,11 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False,
 
     ``replace`` empties an existing run folder, but only once the config, networks, data
     and callbacks have all been built: a start that fails leaves the old run as it was.
+
+    ``callbacks`` default to ``default_callbacks(show_progress)``. ``train.eval_every`` is
+    honoured by whoever builds the callbacks (training stands below metrics): ``i2i train``
+    passes ``default_callbacks(extra=eval_callbacks(cfg))`` from
+    :mod:`i2i.metrics.eval_callback`; do the same to evaluate during a run from Python.
     """
     device = select_device(cfg.train.device, _local_rank())
     info = init_distributed(device.type)
@@ -159,7 +164,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
 
     ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
     if callbacks is None:
-        callbacks = default_callbacks(show_progress, cfg.train.eval_every)
+        callbacks = default_callbacks(show_progress)
     callbacks = callbacks if info.is_main else []
     for cb in callbacks:
         cb.check(ctx)
