@@ -135,7 +135,7 @@ def test_wgan_and_hinge_on_known_critic_outputs():
 
 def test_gan_loss_names_build_the_matching_objectives():
     """Guards against ``gan.wgangp`` / ``gan.hinge`` registered to the wrong class."""
-    from i2i.losses.builtin import gan_loss
+    from i2i.losses.criteria import gan_loss
 
     kinds = {name: type(gan_loss(name)) for name in ("vanilla", "lsgan", "wgangp", "hinge")}
     assert kinds == {"vanilla": VanillaGAN, "lsgan": LSGAN, "wgangp": WGANGP, "hinge": HingeGAN}

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from i2i.errors import ConfigError
-from i2i.losses.builtin import recon_loss
+from i2i.losses.criteria import recon_loss
 from i2i.nets.discriminators.patchgan import (
     check_fits,
     imagegan,

@@ -19,7 +19,7 @@ class PixelDistance(LossTerm):
 
     def __init__(self, ctx: TermContext, distance: str = "l1") -> None:
         super().__init__(ctx)
-        from i2i.losses.builtin import recon_loss
+        from i2i.losses.criteria import recon_loss
 
         self.distance = recon_loss(distance)
 

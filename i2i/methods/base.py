@@ -20,7 +20,7 @@ from i2i.nets.blocks import init_weights
 def _check_loss_names(cfg: RunConfig) -> None:
     """Every loss named in the config must exist, even one this method does not read, so a
     typo (``--set loss.recon=l3`` on CycleGAN) is caught instead of silently ignored."""
-    from i2i.losses.builtin import gan_loss, recon_loss
+    from i2i.losses.criteria import gan_loss, recon_loss
 
     gan_loss(cfg.loss.gan)
     recon_loss(cfg.loss.cycle)

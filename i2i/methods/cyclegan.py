@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from i2i.losses.builtin import gan_loss
+from i2i.losses.criteria import gan_loss
 from i2i.losses.gan import gradient_penalty
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method

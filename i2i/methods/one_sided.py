@@ -25,7 +25,7 @@ import random
 import torch
 
 from i2i.errors import ConfigError
-from i2i.losses.builtin import gan_loss
+from i2i.losses.criteria import gan_loss
 from i2i.losses.gan import gradient_penalty
 from i2i.losses.patchnce import SOURCE_FEATURES
 from i2i.losses.terms import TermInputs

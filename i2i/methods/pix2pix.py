@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from i2i.errors import ConfigError
-from i2i.losses.builtin import gan_loss
+from i2i.losses.criteria import gan_loss
 from i2i.losses.gan import gradient_penalty
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
