@@ -155,8 +155,9 @@ def test_pix2pix_recon_alone_builds_no_discriminator():
 @pytest.mark.parametrize("name, fn", [("l1", l1), ("l2", l2), ("l1_l2", l1_l2)])
 def test_pix2pix_recon_variant_weighted_by_lambda(name, fn):
     m, batch = pix2pix(f"loss.recon={name}", "loss.gan_weight=0", "loss.lambda_recon=3")
-    assert m.recon is fn
-    m.recon = lambda pred, target: torch.tensor(0.25, requires_grad=True)
+    term = m.own["recon"].term
+    assert term.distance is fn
+    term.distance = lambda pred, target: torch.tensor(0.25, requires_grad=True)
     assert m.training_step(batch)["G_recon"] == pytest.approx(0.75)
 
 

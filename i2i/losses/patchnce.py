@@ -45,8 +45,9 @@ class PatchNCE(LossTerm):
             raise ConfigError("patchnce: num_patches and mlp_channels must be >= 1 and "
                               "temperature > 0")
         self.layers = [int(i) for i in layers]
-        channels = gen.feature_channels(self.layers, where="patchnce layers")  # checks depth
+        channels = gen.feature_channels(self.layers, where=f"{ctx.where}.params.layers")
         self.num_patches, self.temperature = num_patches, temperature
+        self._check_map_sizes(gen, ctx)
         self.heads = nn.ModuleList(
             nn.Sequential(nn.Linear(c, mlp_channels), nn.ReLU(), nn.Linear(mlp_channels,
                                                                           mlp_channels))
@@ -56,6 +57,21 @@ class PatchNCE(LossTerm):
                 if isinstance(m, nn.Linear):
                     nn.init.xavier_normal_(m.weight, gain=0.02)
                     nn.init.zeros_(m.bias)
+
+    def _check_map_sizes(self, gen, ctx: TermContext) -> None:
+        """Each layer's map at the training crop must hold ``num_patches`` positions."""
+        size, nc = ctx.cfg.data.crop_size, ctx.cfg.data.input_nc
+        param = next(gen.parameters())
+        with torch.no_grad():
+            feats = gen.encode(torch.zeros(1, nc, size, size, device=param.device,
+                                           dtype=param.dtype), self.layers)
+        for layer, f in zip(self.layers, feats, strict=True):
+            hw = f.shape[2] * f.shape[3]
+            if self.num_patches > hw:
+                raise ConfigError(
+                    f"patchnce num_patches is {self.num_patches}, but layer {layer} has only "
+                    f"{hw} positions ({f.shape[2]}x{f.shape[3]}) at --size {size}; set "
+                    f"{ctx.where}.params.num_patches to at most {hw} or raise --size")
 
     def loss(self, inputs: TermInputs) -> torch.Tensor:
         gen = inputs.generator
@@ -72,7 +88,7 @@ class PatchNCE(LossTerm):
         return total / len(self.heads)
 
     def _positions(self, feat: torch.Tensor) -> torch.Tensor:
-        hw = feat.shape[2] * feat.shape[3]
+        hw = feat.shape[2] * feat.shape[3]  # at least num_patches at the training size
         return torch.randperm(hw, device=feat.device)[: min(self.num_patches, hw)]
 
     @staticmethod

@@ -6,8 +6,9 @@ its source, measured as the self-similarity of deep features, not the features t
 On frozen VGG16 ``layers`` (ReLU outputs; the authors' ``--attn_layers 4,7,9`` are relu3_1,
 relu4_1 and relu4_3 of their list of VGG16 ReLUs), each feature map is centred and
 L2-normalised per position; at ``num_patches`` random positions the cosine similarity of
-that position to every position of a ``patch_size`` x ``patch_size`` window around it
-(in feature cells, clipped to the map) is the position's similarity map. The loss compares
+that position to every position of a ``patch_size`` x ``patch_size`` px window around it
+(in image pixels: ``patch_size / stride`` cells of a layer of that stride, shifted to lie
+inside the map) is the position's similarity map. The loss compares
 the maps of source and result: ``cos`` (1 - cosine similarity, the authors' default) or
 ``l1``. FSeSim uses the fixed VGG features; ``learned: true`` (LSeSim) puts a trainable
 1x1-conv head on each layer, trained by this term's own contrastive step: a source's map at
@@ -50,6 +51,7 @@ class SpatiallyCorrelative(LossTerm):
         # a plain attribute, not a submodule: frozen and never written into checkpoints
         self.__dict__["vgg"] = load_vgg("vgg16", pooling="max", last_layer=deepest,
                                         weights_dir=ctx.weights_dir, device=ctx.device)
+        self._check_sizes(ctx.cfg.data.crop_size, ctx.where)
         self.learned = learned
         if learned:
             widths = [WIDTHS[int(name[4]) - 1] for name in layers]
@@ -61,6 +63,20 @@ class SpatiallyCorrelative(LossTerm):
                     if isinstance(m, nn.Conv2d):
                         nn.init.normal_(m.weight, 0.0, 0.02)
                         nn.init.zeros_(m.bias)
+
+    def _check_sizes(self, size: int, where: str) -> None:
+        """Windows and patch counts must fit each layer's map at the training crop size."""
+        if self.patch_size > size:
+            raise ConfigError(f"scl patch_size is {self.patch_size} px, larger than --size "
+                              f"{size}; set {where}.params.patch_size to at most {size}")
+        for name in self.layers:
+            side = size // _stride(name)
+            if side < 1 or self.num_patches > side * side:
+                raise ConfigError(
+                    f"scl num_patches is {self.num_patches}, but VGG16 {name} has only "
+                    f"{max(side, 0) ** 2} positions at --size {size}; set "
+                    f"{where}.params.num_patches to at most {max(side, 0) ** 2}, "
+                    "use shallower layers, or raise --size")
 
     @property
     def trainable(self) -> bool:  # only the learned variant owns parameters
@@ -83,18 +99,18 @@ class SpatiallyCorrelative(LossTerm):
             feats = [head(f) for head, f in zip(self.heads, feats, strict=True)]
         return feats
 
-    def _similarity(self, feat: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    def _similarity(self, feat: torch.Tensor, ids: torch.Tensor, stride: int) -> torch.Tensor:
         """(B, P, k*k) similarity maps of the positions ``ids`` to their windows."""
         b, c, h, w = feat.shape
         feat = feat - feat.mean(dim=(2, 3), keepdim=True)
         feat = F.normalize(feat, dim=1).flatten(2)  # (B, C, HW)
         query = feat[:, :, ids].transpose(1, 2)  # (B, P, C)
         full = torch.bmm(query, feat)  # (B, P, HW): to every position, cheap to gather from
-        return full.gather(2, self._windows(ids, h, w)[None].expand(b, -1, -1))
+        return full.gather(2, self._windows(ids, h, w, stride)[None].expand(b, -1, -1))
 
-    def _windows(self, ids: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    def _windows(self, ids: torch.Tensor, h: int, w: int, stride: int) -> torch.Tensor:
         """(P, k*k) flat positions of the k x k window around each id, shifted to fit."""
-        k = min(self.patch_size, h, w)
+        k = max(1, min(self.patch_size // stride, h, w))
         rows, cols = ids // w, ids % w
         top = (rows - k // 2).clamp(0, h - k)
         left = (cols - k // 2).clamp(0, w - k)
@@ -113,9 +129,10 @@ class SpatiallyCorrelative(LossTerm):
             source = self._features(inputs.source)
         result = self._features(inputs.result)
         total = 0.0
-        for fs, fr in zip(source, result, strict=True):
+        for name, fs, fr in zip(self.layers, source, result, strict=True):
             ids = self._positions(fs)
-            ss, sr = self._similarity(fs, ids), self._similarity(fr, ids)
+            ss = self._similarity(fs, ids, _stride(name))
+            sr = self._similarity(fr, ids, _stride(name))
             if self.mode == "cos":
                 total = total + (1 - F.cosine_similarity(ss, sr, dim=-1)).mean()
             else:
@@ -129,15 +146,23 @@ class SpatiallyCorrelative(LossTerm):
         source = inputs.source.detach()
         other = _photometric_jitter(source) if self.augment else source
         total = 0.0
-        for fa, fb in zip(self._features(source), self._features(other), strict=True):
+        for name, fa, fb in zip(self.layers, self._features(source), self._features(other),
+                                strict=True):
             ids = self._positions(fa)
-            sa = F.normalize(self._similarity(fa, ids), dim=-1)
-            sb = F.normalize(self._similarity(fb, ids), dim=-1)
+            sa = F.normalize(self._similarity(fa, ids, _stride(name)), dim=-1)
+            sb = F.normalize(self._similarity(fb, ids, _stride(name)), dim=-1)
             logits = torch.bmm(sa, sb.transpose(1, 2)) / self.temperature  # (B, P, P)
             target = torch.arange(logits.shape[1], device=logits.device)
             total = total + F.cross_entropy(logits.flatten(0, 1),
                                             target.repeat(logits.shape[0]))
         return {"scl_contrast": total / len(self.layers)}
+
+
+def _stride(layer: str) -> int:
+    """How many image pixels one cell of VGG ``convN_x`` (2**(N-1)) or ``poolN`` (2**N)
+    spans."""
+    block = int(layer[4])
+    return 2**block if layer.startswith("pool") else 2 ** (block - 1)
 
 
 def _photometric_jitter(images: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ method's settings unless ``make_optimizer`` says otherwise); register it with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import torch
@@ -54,6 +54,7 @@ class TermContext:
     device: torch.device
     generator: nn.Module | None = None  # a network of the kind the term will be fed
     weights_dir: str | None = None
+    where: str = "loss.terms.<key>"  # the term's config path, for its error messages
 
 
 class LossTerm(nn.Module):
@@ -120,7 +121,9 @@ def build_terms(specs: dict, ctx: TermContext, feeds: tuple[str, ...],
                               f"{', '.join(feeds)})")
         params = spec.get("params", {})
         check_factory_params(cls, params, f"{where}.{key}", skip=1)
-        built.append(BuiltTerm(key, float(spec["weight"]), cls(ctx, **params).to(ctx.device)))
+        term_ctx = replace(ctx, where=f"{where}.{key}")
+        built.append(BuiltTerm(key, float(spec["weight"]),
+                               cls(term_ctx, **params).to(ctx.device)))
     return built
 
 
