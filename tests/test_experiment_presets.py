@@ -24,12 +24,16 @@ def test_there_is_a_preset_per_table_row():
                 "gan_forward_cycle", "gan_backward_cycle", "no_identity", "resize_conv_nearest",
                 "zero_padding", "antialias", "d_noise", "tv"):
         assert f"cyclegan_horse2zebra_{row}" in names
+    for data in ("horse2zebra", "selfie2anime"):
+        for method in ("cut", "fastcut", "sc", "sc_learned", "cyclegan_scl"):
+            assert f"{method}_{data}" in names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_experiment_preset_validates(path):
     cfg = resolve_train_config(None, None, str(path), {}, [])
-    assert cfg.method in ("pix2pix", "cyclegan") and cfg.name == path.stem
+    assert cfg.method in ("pix2pix", "cyclegan", "cut", "fastcut", "sc")
+    assert cfg.name == path.stem
     assert cfg.data.root.startswith("./datasets/")
     check_factory_params(lookup("generators", cfg.generator.name), cfg.generator.params,
                          "generator", skip=2)
@@ -38,6 +42,9 @@ def test_experiment_preset_validates(path):
     # The geometry does not depend on the width: a narrow copy checks the field fits.
     check_fits(disc(6, **{**cfg.discriminator.params, "ndf": 2}), cfg.data.crop_size)
     lookup("losses", f"recon.{cfg.loss.recon}")
+    for key, spec in cfg.loss.terms.items():  # every term names a registered one
+        term = lookup("terms", spec.get("name", key))
+        check_factory_params(term, spec.get("params", {}), f"loss.terms.{key}", skip=1)
     lookup("losses", f"recon.{cfg.loss.cycle}")
     lookup("losses", f"gan.{cfg.loss.gan}")
 

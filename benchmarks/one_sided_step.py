@@ -1,0 +1,127 @@
+"""Time per iteration and peak memory of CUT, FastCUT and sc against CycleGAN, as ratios.
+
+    python benchmarks/one_sided_step.py                    # CPU, 256 px, batch 1, 9 blocks
+    python benchmarks/one_sided_step.py --size 128 --iters 5
+    python benchmarks/one_sided_step.py --device cuda
+
+Each method is built from its own published defaults (``i2i/configs/<method>.yaml``) at
+the same size, batch and generator depth; ``training_step`` is timed round-robin over the
+methods (one iteration of each in turn, so they share the machine's load) after warm-up
+iterations, and the median is reported. Peak memory: CUDA max allocated per method, or on
+CPU how far the peak RSS of a fresh child process grows while it builds one method and
+runs its steps (a process's peak RSS cannot be split between methods; the imports are
+not counted). The CUT paper reports CUT at 0.6x and
+FastCUT at 0.38x CycleGAN's time per iteration, and FastCUT at about half its memory.
+``sc`` needs the VGG16 weights (``I2I_WEIGHTS_DIR``); it is skipped without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from i2i.config import build_config
+from i2i.plugins import lookup
+
+METHODS = ("cyclegan", "cut", "fastcut", "sc")
+
+
+def build(method: str, size: int, device: torch.device):
+    cls = lookup("methods", method)
+    cfg = build_config([cls.default_config(), {"data": {"crop_size": size, "load_size": size},
+                                               "train": {"device": str(device)}}])
+    return cls(cfg, device)
+
+
+def batch(size: int, device: torch.device) -> dict:
+    g = torch.Generator().manual_seed(0)
+    return {k: (torch.rand(1, 3, size, size, generator=g) * 2 - 1).to(device) for k in "AB"}
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def available(size: int, device: torch.device) -> dict:
+    built = {}
+    for m in METHODS:
+        try:
+            built[m] = build(m, size, device)
+        except Exception as err:  # sc without VGG16 weights: report and go on
+            print(f"skipping {m}: {err}", file=sys.stderr)
+    return built
+
+
+def time_round_robin(methods: dict, data: dict, device, iters: int, warmup: int) -> dict:
+    times = {m: [] for m in methods}
+    for i in range(warmup + iters):
+        for name, method in methods.items():
+            sync(device)
+            start = time.perf_counter()
+            method.training_step(data)
+            sync(device)
+            if i >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {m: statistics.median(t) for m, t in times.items()}
+
+
+def peak_memory_mib(method: str, size: int, device: torch.device, steps: int) -> float:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        m = build(method, size, device)
+        for _ in range(steps):
+            m.training_step(batch(size, device))
+        sync(device)
+        peak = torch.cuda.max_memory_allocated() / 2**20
+        del m
+        return peak
+    code = (f"import sys; sys.argv = ['x', '--child', {method!r}, '--size', '{size}', "
+            f"'--iters', '{steps}']; exec(open({__file__!r}).read())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ), check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--iters", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    if args.child:  # a fresh process: build one method, step, print what its peak RSS grew
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # torch and i2i loaded
+        m = build(args.child, args.size, device)
+        for _ in range(args.iters):
+            m.training_step(batch(args.size, device))
+        print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+        return
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    methods = available(args.size, device)
+    medians = time_round_robin(methods, batch(args.size, device), device, args.iters,
+                               args.warmup)
+    memory = {m: peak_memory_mib(m, args.size, device, 2) for m in methods}
+    base_t, base_m = medians["cyclegan"], memory["cyclegan"]
+    rows = [{"method": m, "s_per_iter": round(medians[m], 4),
+             "time_vs_cyclegan": round(medians[m] / base_t, 3),
+             "peak_mib": round(memory[m], 1), "memory_vs_cyclegan": round(memory[m] / base_m, 3)}
+            for m in methods]
+    print(json.dumps({"device": str(device), "size": args.size, "batch": 1, "rows": rows},
+                     indent=1))
+
+
+if __name__ == "__main__":
+    main()
