@@ -85,11 +85,23 @@ def peak_memory_mib(method: str, size: int, device: torch.device, steps: int) ->
         peak = torch.cuda.max_memory_allocated() / 2**20
         del m
         return peak
-    code = (f"import sys; sys.argv = ['x', '--child', {method!r}, '--size', '{size}', "
-            f"'--iters', '{steps}']; exec(open({__file__!r}).read())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ), check=True)
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", method,
+                          "--size", str(size), "--iters", str(steps)],
+                         capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak RSS. VmHWM, not getrusage: ru_maxrss survives exec on Linux, so a
+    child would report its parent's peak."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main() -> None:
@@ -102,11 +114,11 @@ def main() -> None:
     args = parser.parse_args()
     device = torch.device(args.device)
     if args.child:  # a fresh process: build one method, step, print what its peak RSS grew
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # torch and i2i loaded
+        before = _peak_rss_kib()  # torch and i2i loaded
         m = build(args.child, args.size, device)
         for _ in range(args.iters):
             m.training_step(batch(args.size, device))
-        print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+        print((_peak_rss_kib() - before) / 1024)
         return
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
