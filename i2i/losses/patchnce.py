@@ -7,8 +7,10 @@ random; the features there (of the source, and of the result passed through the 
 encoder) go through a 2-layer MLP head of ``mlp_channels`` (trainable, one per layer,
 owned by this term), are L2-normalised, and a cross-entropy with temperature
 ``temperature`` picks the source patch of the same position among all drawn positions of
-the same image. Source features are detached, as in the paper: the contrast moves the
-result, not the source's encoding. The loss is the mean over layers.
+the same image. The projected source patches (keys) are detached, as in the paper: the
+contrast moves the result, not the source's encoding. The loss is the mean over layers.
+With flip equivariance (FastCUT) the result of the flipped source is encoded and its
+features flipped back, as the paper does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from i2i.errors import ConfigError
 from i2i.losses.terms import LossTerm, TermContext, TermInputs
 
 SOURCE_FEATURES = "source_features"  # TermInputs.cache key: features of the source's forward
+FLIPPED_RESULT = "flipped_result"  # cache key: the translation of the flipped source
 
 
 def generator_features_api(net: nn.Module | None, term: str):
@@ -62,9 +65,14 @@ class PatchNCE(LossTerm):
         """Each layer's map at the training crop must hold ``num_patches`` positions."""
         size, nc = ctx.cfg.data.crop_size, ctx.cfg.data.input_nc
         param = next(gen.parameters())
-        with torch.no_grad():
-            feats = gen.encode(torch.zeros(1, nc, size, size, device=param.device,
-                                           dtype=param.dtype), self.layers)
+        was_training = gen.training
+        gen.eval()  # a probe must not touch batch-norm statistics or draw dropout masks
+        try:
+            with torch.no_grad():
+                feats = gen.encode(torch.zeros(1, nc, size, size, device=param.device,
+                                               dtype=param.dtype), self.layers)
+        finally:
+            gen.train(was_training)
         for layer, f in zip(self.layers, feats, strict=True):
             hw = f.shape[2] * f.shape[3]
             if self.num_patches > hw:
@@ -78,11 +86,15 @@ class PatchNCE(LossTerm):
         cached = inputs.cache.get(SOURCE_FEATURES)  # from the forward that made the result
         source_feats = cached.for_layers(self.layers) if cached is not None else \
             gen.encode(inputs.source, self.layers)
-        result_feats = gen.encode(inputs.result, self.layers)
+        flipped = inputs.cache.get(FLIPPED_RESULT)
+        if flipped is not None:  # FastCUT, as the paper: encode G(flip A), flip the features
+            result_feats = [torch.flip(f, [3]) for f in gen.encode(flipped, self.layers)]
+        else:
+            result_feats = gen.encode(inputs.result, self.layers)
         total = 0.0
         for head, fk, fq in zip(self.heads, source_feats, result_feats, strict=True):
             ids = self._positions(fk)
-            k = F.normalize(head(self._take(fk.detach(), ids)), dim=-1)
+            k = F.normalize(head(self._take(fk, ids)), dim=-1).detach()  # keys: no grad
             q = F.normalize(head(self._take(fq, ids)), dim=-1)
             total = total + self._nce(q, k)
         return total / len(self.heads)

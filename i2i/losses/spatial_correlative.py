@@ -82,6 +82,10 @@ class SpatiallyCorrelative(LossTerm):
     def trainable(self) -> bool:  # only the learned variant owns parameters
         return self.learned
 
+    @property
+    def steps_with_generator(self) -> bool:
+        return False  # the learned heads learn from the contrastive step alone
+
     def make_optimizer(self, make_adam):
         if not self.learned:
             return None
@@ -127,7 +131,13 @@ class SpatiallyCorrelative(LossTerm):
     def loss(self, inputs: TermInputs) -> torch.Tensor:
         with torch.no_grad():
             source = self._features(inputs.source)
-        result = self._features(inputs.result)
+        if self.learned:  # frozen in the generator's pass, as the reference does
+            self.heads.requires_grad_(False)
+        try:
+            result = self._features(inputs.result)
+        finally:
+            if self.learned:
+                self.heads.requires_grad_(True)
         total = 0.0
         for name, fs, fr in zip(self.layers, source, result, strict=True):
             ids = self._positions(fs)

@@ -7,8 +7,9 @@ whose state the checkpoint saves and resume restores like a network's (the metho
 trainable term in ``method.nets`` under ``term.<key>``). A method feeds a term
 :class:`TermInputs` and adds ``weight * term(inputs)`` to its loss.
 
-Config: ``loss.terms.<key>: {weight: w, name: registered-name, params: {...}}``; ``name``
-defaults to the key, ``params`` are checked against the term's ``__init__``. Every method
+Config: ``loss.terms.<key>: {weight: w, name: registered-name, params: {...}}``; the weight
+must be given (so setting a term's params alone never switches it on), ``name`` defaults
+to the key, ``params`` are checked against the term's ``__init__``. Every method
 feeds the terms a user adds the *translation* of each of its directions: ``source`` (the
 input), ``result`` (its translation) and ``generator`` (the translating network, for terms
 that need its features). Methods also compose terms of their own (CycleGAN's ``cycle`` and
@@ -86,9 +87,12 @@ class LossTerm(nn.Module):
         """The optimiser of a trainable term: Adam with the method's settings."""
         return make_adam(self) if self.trainable else None
 
-    def state_for_checkpoint(self) -> dict[str, torch.Tensor]:
-        """What a checkpoint keeps: the term's learned state, never frozen networks."""
-        return self.state_dict()
+    @property
+    def steps_with_generator(self) -> bool:
+        """Whether the generator's loss also trains this term's parameters (PatchNCE's
+        heads: yes). A term with an own step (LSeSim) says no: its parameters are frozen
+        in the generator's pass and learn from its own losses alone."""
+        return True
 
 
 @dataclass
@@ -137,7 +141,10 @@ def _check_spec(key: str, spec: Any, where: str) -> dict:
     if unknown:
         raise ConfigError(f"unknown setting '{where}.{key}.{unknown[0]}'; valid keys here: "
                           "weight, name, params")
-    weight = spec.get("weight", 1.0)
+    if "weight" not in spec:  # setting only params must not switch a term on at weight 1
+        raise ConfigError(f"'{where}.{key}' has no weight; set {where}.{key}.weight "
+                          "(0 turns it off)")
+    weight = spec["weight"]
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
         raise ConfigError(f"'{where}.{key}.weight' is {weight!r}; it must be a number >= 0")
     if not isinstance(spec.get("params", {}), dict):

@@ -147,14 +147,18 @@ class Method:
 
     def term_keys(self, terms: list) -> list[str]:
         """Optimiser keys of the trainable terms (stepped with the generator's)."""
-        return [f"term_{t.key}" for t in terms if f"term_{t.key}" in self.optimizers]
+        return [f"term_{t.key}" for t in terms
+                if f"term_{t.key}" in self.optimizers and t.term.steps_with_generator]
 
     def terms_total(self, terms: list, inputs, logs: dict, suffix: str = "",
                     scale: float = 1.0):
         """``scale * sum(weight * term(inputs))``, each weighted value logged as key+suffix."""
         total = None
         for t in terms:
-            module = self.net(f"term_{t.key}") if f"term_{t.key}" in self.nets else t.term
+            key = f"term_{t.key}"
+            # a term with its own step is frozen here, so it goes bare (nothing to sync)
+            module = self.net(key) if key in self.nets and t.term.steps_with_generator \
+                else t.term
             value = scale * t.weight * module(inputs)
             logs[t.key + suffix] = value
             total = value if total is None else total + value

@@ -39,7 +39,7 @@ class CycleGAN(Method):
         self.gan = gan_loss(loss.gan)
         if not training:
             return
-        distance = {"params": {"distance": loss.cycle}}
+        distance = {"weight": 1.0, "params": {"distance": loss.cycle}}  # scaled by lambda
         own = self.build_terms({"cycle": distance, "identity": distance,
                                 "tv": {"weight": loss.tv_weight}}, ("result", "target"),
                                where="loss")

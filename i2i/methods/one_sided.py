@@ -8,10 +8,9 @@ frozen D plus every term of ``loss.terms`` on the translation (source A, result 
 generator G). With ``loss.identity`` = s > 0 the terms also see the identity pass
 (source B, result G(B)) and the two share the weight: (1 - s) on A, s on B (CUT: s = 0.5,
 "NCE identity"; FastCUT and sc: 0). ``loss.flip_equivariance`` (FastCUT) flips the input
-batch horizontally at random each step and flips the translation back before the terms
-compare it with its unflipped source, so G learns to commute with flips (the CUT reference
-flips the encoder features instead: the same constraint, here in one place for every
-term). Trainable terms (PatchNCE's heads, LSeSim's) step with G; a term's own update
+batch horizontally at random each step; PatchNCE then flips the encoder features of that
+translation back (as the paper does), other terms get the translation flipped back to the
+source's frame. Trainable terms (PatchNCE's heads, LSeSim's) step with G; a term's own update
 (LSeSim's contrastive step) comes last.
 
 To add another method of this family, subclass :class:`OneSided` with its ``name`` and add
@@ -27,7 +26,7 @@ import torch
 from i2i.errors import ConfigError
 from i2i.losses.criteria import gan_loss
 from i2i.losses.gan import gradient_penalty
-from i2i.losses.patchnce import SOURCE_FEATURES
+from i2i.losses.patchnce import FLIPPED_RESULT, SOURCE_FEATURES
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
 from i2i.nets.blocks import set_requires_grad
@@ -107,9 +106,10 @@ class OneSided(Method):
                     (real_b, fake[n:], share, "_idt"))):
                 if scale == 0:
                     continue
+                inputs = TermInputs(src, torch.flip(res, [3]) if flipped else res,
+                                    generator=bare)
                 if flipped:
-                    res = torch.flip(res, [3])  # back into the source's frame
-                inputs = TermInputs(src, res, generator=bare)
+                    inputs.cache[FLIPPED_RESULT] = res
                 if feats is not None and not flipped:  # else they are of the flipped source
                     inputs.cache[SOURCE_FEATURES] = self._source_features(feats, part, n)
                 value = self.terms_total(self.terms, inputs, logs, suffix, scale)
@@ -130,6 +130,19 @@ class OneSided(Method):
         if self.gan.needs_gradient_penalty:
             loss = loss + self.cfg.loss.gp_weight * gradient_penalty(self.nets["D"], real, fake)
         return loss
+
+    def extra_state(self) -> dict:
+        """The flip RNG, so a resumed FastCUT run flips the same steps as an uninterrupted
+        one (Python's Random state as plain lists, which weights_only loading accepts)."""
+        if not self.training:
+            return {}
+        version, internal, gauss = self.flip_rng.getstate()
+        return {"flip_rng": [version, list(internal), gauss]}
+
+    def load_extra_state(self, state: dict) -> None:
+        if self.training and "flip_rng" in state:
+            version, internal, gauss = state["flip_rng"]
+            self.flip_rng.setstate((version, tuple(internal), gauss))
 
     # ------------------------------------------------------------------ outputs
     @torch.no_grad()

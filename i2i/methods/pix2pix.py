@@ -29,6 +29,7 @@ from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 
 CROP_MODES = ("resize_and_crop", "crop", "scale_width_and_crop")
+MIN_FITTED_DEPTH = 5
 
 
 class Pix2Pix(Method):
@@ -55,7 +56,7 @@ class Pix2Pix(Method):
         if d.preprocess in CROP_MODES:
             check_generator_fits(self.nets["G"], d.crop_size, cfg.generator.name)
         self.use_gan = loss.gan_weight > 0
-        if not (self.use_gan or loss.lambda_recon > 0 or loss.tv_weight > 0):
+        if not (self.use_gan or loss.lambda_recon > 0 or loss.tv_weight > 0 or self.terms):
             raise ConfigError("pix2pix has no generator loss: set loss.gan_weight, "
                               "loss.lambda_recon or loss.tv_weight above 0")
         if self.use_gan:
@@ -159,7 +160,9 @@ def fit_unet_depth(cfg) -> None:
     param = inspect.signature(lookup("generators", block.name)).parameters.get("num_downs")
     if param is None or "num_downs" in block.params or size % 2**param.default == 0:
         return
-    depth = max((k for k in range(2, param.default + 1) if size % 2**k == 0), default=None)
+    # no shallower than 5 (32 px): a 2- or 3-level U-Net would be another network altogether
+    depth = max((k for k in range(MIN_FITTED_DEPTH, param.default + 1)
+                 if size % 2**k == 0), default=None)
     if depth is None:
         return  # not even 4 divides the size: the check below says what to do
     block.params["num_downs"] = depth

@@ -45,7 +45,7 @@ def weights(shared_weights, monkeypatch):
      "'loss.terms.patchnce.weight' is -1"),
     ("cut", [*NCE_FITS, "--set", "loss.terms.nosuch.weight=1"], 2,
      "unknown term 'nosuch'; choose one of"),
-    ("cut", [*NCE_FITS, "--set", "loss.terms.extra.name=recon"], 2,
+    ("cut", [*NCE_FITS, "--set", "loss.terms.extra={name: recon, weight: 1}"], 2,
      "loss.terms.extra needs target, which cut does not feed"),
     ("cut", [*NCE_FITS, "--set", "loss.identity=2"], 2, "share of the terms"),
     ("sc", ["--set", "loss.terms.scl.params.layers=[conv9_9]"], 2,
@@ -56,6 +56,8 @@ def weights(shared_weights, monkeypatch):
      "num_patches is 256, but VGG16 conv3_1 has only 64 positions"),
     ("sc", [*SCL_FITS, "--set", "loss.terms.scl.params.mode=l7"], 2, "choose one of: cos, l1"),
     ("cyclegan", ["--set", "loss.terms.scl.weight=x"], 2, "must be a number >= 0"),
+    ("cyclegan", ["--set", "loss.terms.scl.params.learned=true"], 2,
+     "'loss.terms.scl' has no weight"),  # params alone must not switch a term on
 ])
 def test_a_term_the_method_cannot_feed_is_one_line_before_training(tmp_path, cli, weights,
                                                                    method, args, code,
@@ -106,10 +108,12 @@ def test_sc_trains_fsesim_and_lsesim(tmp_path, cli, weights, learned):
         assert not any(k.startswith("vgg") for k in payload["nets"]["term_scl"])
 
 
-def test_cut_resumes_exactly_with_its_trainable_patchnce_heads(tmp_path, cli):
-    """Guards against a loss's own parameters or optimiser state left out of checkpoints:
-    4 steps straight must equal 2 + resume + 2, heads included."""
-    args = ["train", "cut", *COMMON, "--out-dir", str(tmp_path), *SMALL, *NCE_FITS,
+@pytest.mark.parametrize("method", ["cut", "fastcut"])
+def test_resumes_exactly_with_its_trainable_patchnce_heads(tmp_path, cli, method):
+    """Guards against a loss's own parameters or optimiser state left out of checkpoints,
+    and FastCUT's flip draws replayed from the seed on resume: 5 steps straight must equal
+    3 + resume + 2, heads included."""
+    args = ["train", method, *COMMON, "--out-dir", str(tmp_path), *SMALL, *NCE_FITS,
             "--set", "data.max_dataset_size=4", "--set", "data.batch_size=2",
             "--set", "schedule.n_epochs=1", "--set", "schedule.n_epochs_decay=2"]
     assert cli(*args, "--name", "straight", "--max-steps", "5").exit_code == 0
