@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The reproduction study's comparison: CycleGAN, CycleGAN + SCL, CUT, FastCUT and sc on one
-# unpaired dataset, each with its published defaults, then scored together into one CSV and
-# one plot by `i2i evaluate`.
+# unpaired dataset, each with its published defaults, then scored together into one CSV
+# and one plot by `i2i evaluate`.
 #
 #   examples/experiments/compare_unpaired.sh horse2zebra [extra i2i train options...]
 #   examples/experiments/compare_unpaired.sh selfie2anime --epochs 20
 #
 # Expects ./datasets/NAME (`i2i download NAME --dir datasets`). Runs land in runs/; a run
-# that already exists is resumed (and skipped when complete), so the script can be rerun
-# after an interruption. Exit code: that of the first failing step.
+# that already exists is resumed (a complete one trains nothing), so the script can be
+# rerun after an interruption. Exit code: that of the first failing step.
 set -euo pipefail
 data=${1:?usage: compare_unpaired.sh DATASET [i2i train options...]}
 shift
@@ -23,32 +23,6 @@ for method in cyclegan cyclegan_scl cut fastcut sc; do
     i2i train --resume "runs/$name" "$@"
   else
     i2i train "${train[@]}" --data "./datasets/$data" --name "$name" "$@"
-  fi
-  runs+=("runs/$name")
-done
-i2i evaluate`.
-#
-#   examples/experiments/compare_unpaired.sh horse2zebra [extra i2i train options...]
-#   examples/experiments/compare_unpaired.sh selfie2anime --epochs 20
-#
-# Expects ./datasets/NAME (`i2i download NAME --dir datasets`). Runs land in runs/; a run
-# that already exists is resumed (and skipped when complete), so the script can be rerun
-# after an interruption. Exit code: that of the first failing step.
-set -euo pipefail
-data=${1:?usage: compare_unpaired.sh DATASET [i2i train options...]}
-shift
-here=$(dirname "$0")
-runs=()
-for method in cyclegan cyclegan_scl cut fastcut sc; do
-  preset="$here/${method}_${data}.yaml"
-  [ "$method" = cyclegan ] && preset="$here/cyclegan_${data}.yaml"
-  name="${method}_${data}"
-  if [ -d "runs/$name" ]; then
-    i2i train --resume "runs/$name" "$@"
-  elif [ -f "$preset" ]; then
-    i2i train --config "$preset" "$@"
-  else
-    i2i train "$method" --data "./datasets/$data" --name "$name" "$@"
   fi
   runs+=("runs/$name")
 done
