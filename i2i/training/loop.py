@@ -254,8 +254,9 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
                 f"interrupted during step {counters.global_step + 1}; not saved mid-step, "
                 f"`i2i train --resume {run_dir}` continues from the last checkpoint"
             ) from None
-    for cb in callbacks:
-        cb.on_end(ctx)
+        # still deferred: a Ctrl-C while the last page and plots are written changes nothing
+        for cb in callbacks:
+            cb.on_end(ctx)
     return ctx
 
 
