@@ -10,9 +10,8 @@ mean absolute error at most 60 % of each. (Measured on the 2-core dev machine: i
 from __future__ import annotations
 
 import torch
+from toy_truth import toy_errors
 
-from i2i.data import toy
-from i2i.images import list_images, load_rgb, pil_to_tensor
 from i2i.methods.cyclegan import CycleGAN
 from i2i.runs import resolve_train_config
 from i2i.training.loop import train
@@ -30,15 +29,6 @@ def test_cyclegan_learns_the_toy_translation_better_than_identity_and_untrained(
     untrained = CycleGAN(cfg, torch.device("cpu"), training=False)
     ctx = train(cfg, tmp_path / "e2e", show_progress=False)
 
-    test_a = torch.stack([pil_to_tensor(load_rgb(p))
-                          for p in list_images(toy.materialise(32) / "testA")])
-    truth = test_a[:, [2, 0, 1]]  # toy.a_to_b on channels-first tensors
-    trained = ctx.method
-    trained.inference_mode()
-    untrained.inference_mode()
-    with torch.no_grad():
-        err_identity = (test_a - truth).abs().mean().item()
-        err_untrained = (untrained.translate(test_a) - truth).abs().mean().item()
-        err_trained = (trained.translate(test_a) - truth).abs().mean().item()
+    err_identity, err_untrained, err_trained = toy_errors(ctx.method, untrained)
     assert err_trained < MARGIN * err_identity, (err_trained, err_identity)
     assert err_trained < MARGIN * err_untrained, (err_trained, err_untrained)
