@@ -52,6 +52,10 @@ def train(
 
         i2i train pix2pix --data ./facades --direction BtoA
 
+        i2i train cut --data ./horse2zebra
+
+        i2i train cyclegan --data ./selfie2anime --set loss.terms.scl.weight=10
+
         i2i train cyclegan --data ./horse2zebra --eval-every 5
 
         i2i train cyclegan --data ./maps --set loss.cycle=l2 --set generator.params.n_blocks=6
