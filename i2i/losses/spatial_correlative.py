@@ -49,8 +49,9 @@ class SpatiallyCorrelative(LossTerm):
         self.temperature, self.augment, self.lr = temperature, augment, lr
         deepest = max(layers, key=layer_names("vgg16").index)
         # a plain attribute, not a submodule: frozen and never written into checkpoints
+        # weights via the registry (I2I_WEIGHTS_DIR or the cache; a one-line error if absent)
         self.__dict__["vgg"] = load_vgg("vgg16", pooling="max", last_layer=deepest,
-                                        weights_dir=ctx.weights_dir, device=ctx.device)
+                                        device=ctx.device)
         self._check_sizes(ctx.cfg.data.crop_size, ctx.where)
         self.learned = learned
         if learned:

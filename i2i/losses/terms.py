@@ -32,8 +32,6 @@ from torch import nn
 from i2i.config import check_factory_params
 from i2i.errors import ConfigError
 
-INPUTS = ("source", "result", "target", "generator")
-
 
 @dataclass
 class TermInputs:
@@ -54,7 +52,6 @@ class TermContext:
     cfg: Any  # RunConfig
     device: torch.device
     generator: nn.Module | None = None  # a network of the kind the term will be fed
-    weights_dir: str | None = None
     where: str = "loss.terms.<key>"  # the term's config path, for its error messages
 
 

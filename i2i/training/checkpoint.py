@@ -252,15 +252,19 @@ def load_latest(run_dir: Path, map_location="cpu") -> tuple[Path, dict] | None:
             raise
     if not readable:
         return None
-    named = _named_latest(run_dir)
-    path = named if named in readable else readable[-1]
+    path = _newest(run_dir, readable)
     return path, load_checkpoint(path, map_location=map_location)
 
 
+def _newest(run_dir: Path, readable: list[Path]) -> Path:
+    named = _named_latest(run_dir)
+    return named if named in readable else readable[-1]
+
+
 def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The path :func:`load_latest` would load (None when the run has no checkpoint)."""
-    found = load_latest(run_dir)
-    return found[0] if found else None
+    """The path :func:`load_latest` would load, without loading it (None: no checkpoint)."""
+    readable = list_checkpoints(run_dir)
+    return _newest(run_dir, readable) if readable else None
 
 
 def mark_latest(path: Path) -> None:
