@@ -43,6 +43,15 @@ class ComponentConfig:
 
 
 @dataclass
+class DiscriminatorConfig(ComponentConfig):
+    """The discriminator, and PacGAN packing (Lin et al. 2018): with ``pack`` = m, the
+    discriminator judges m samples of one kind (all real or all fake) concatenated along
+    channels; its first layer is m times as wide and nothing else changes."""
+
+    pack: int = _at_least(1, 1)
+
+
+@dataclass
 class DataConfig:
     root: str = "builtin:toy"
     load_size: int = _at_least(1, 286)
@@ -128,7 +137,8 @@ class RunConfig:
     out_dir: str = "runs"
     data: DataConfig = field(default_factory=DataConfig)
     generator: ComponentConfig = field(default_factory=lambda: ComponentConfig("resnet"))
-    discriminator: ComponentConfig = field(default_factory=lambda: ComponentConfig("patchgan"))
+    discriminator: DiscriminatorConfig = field(
+        default_factory=lambda: DiscriminatorConfig("patchgan"))
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

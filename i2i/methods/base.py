@@ -14,6 +14,8 @@ import torch
 from torch import nn
 
 from i2i.config import ComponentConfig, RunConfig, check_factory_params, load_preset
+from i2i.losses.gan import gradient_penalty
+from i2i.methods.packing import Packer, check_pack
 from i2i.nets.blocks import init_weights
 
 
@@ -42,6 +44,10 @@ class Method:
         self.scaler: torch.amp.GradScaler | None = None
         self.progress = 0.0  # fraction of training done, for annealed terms
         _check_loss_names(cfg)
+        self.pack = cfg.discriminator.pack  # PacGAN: samples per discriminator input
+        if training:
+            check_pack(self.pack, cfg.data.batch_size)
+        self.packer = Packer(self.pack, cfg.train.seed)
 
     # ------------------------------------------------------------------ to implement
     @classmethod
@@ -65,11 +71,14 @@ class Method:
         return self._place(factory(input_nc, output_nc, **block.params))
 
     def build_discriminator(self, block: ComponentConfig, input_nc: int) -> nn.Module:
+        """A registered discriminator for ``input_nc``-channel samples; with PacGAN
+        (``discriminator.pack`` = m) its input is m samples wide. Feed it through
+        :meth:`discriminate` (or :meth:`pack_input`), which packs."""
         from i2i.plugins import lookup
 
         factory = lookup("discriminators", block.name)
         check_factory_params(factory, block.params, "discriminator", skip=1)
-        return self._place(factory(input_nc, **block.params))
+        return self._place(factory(input_nc * self.pack, **block.params))
 
     def _place(self, net: nn.Module) -> nn.Module:
         init_weights(net, self.cfg.train.init, self.cfg.train.init_gain)
@@ -96,6 +105,40 @@ class Method:
         discriminator sees."""
         std = self.cfg.loss.d_noise_std * (1.0 - self.progress)
         return x + torch.randn_like(x) * std if std > 0 else x
+
+    def pack_input(self, key: str, x: torch.Tensor, kind: str, remember: bool = True):
+        """``x`` (all of one ``kind``: "real", "fake", or a method's own) as discriminator
+        ``key`` takes it: PacGAN packs (``methods/packing.py``), or ``x`` itself when
+        ``pack`` is 1. ``remember`` keeps the samples to complete later short packs; say
+        False in the generator's pass, where the same fakes were already remembered or
+        will be by the discriminator's step."""
+        return self.packer.pack(key, kind, x, remember)
+
+    def discriminate(self, key: str, x: torch.Tensor, kind: str,
+                     update: bool = True) -> torch.Tensor:
+        """Discriminator ``key``'s prediction on ``x`` (packed, with instance noise).
+
+        ``update=True`` in the discriminator's own step (the possibly DDP-wrapped net, and
+        ``x`` is remembered for packing); False in the generator's step (the bare, frozen
+        net: no gradient sync is needed for a net that is not stepped)."""
+        net = self.net(key) if update else self.nets[key]
+        return net(self.d_input(self.pack_input(key, x, kind, remember=update)))
+
+    def d_loss(self, key: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """The GAN criterion ``self.gan`` for discriminator ``key``: ``real`` against the
+        detached ``fake``, packed, with the gradient penalty on the packs when the
+        criterion needs one (on the bare module: DDP cannot double-backward)."""
+        d = self.net(key)
+        real = self.pack_input(key, real, "real")
+        fake = self.pack_input(key, fake.detach(), "fake")
+        loss = self.gan.discriminator_loss(d(self.d_input(real)), d(self.d_input(fake)))
+        if self.gan.needs_gradient_penalty:
+            loss = loss + self.cfg.loss.gp_weight * gradient_penalty(self.nets[key], real, fake)
+        return loss
+
+    def g_adversarial(self, key: str, fake: torch.Tensor) -> torch.Tensor:
+        """The generator's GAN loss on ``fake`` through the frozen discriminator ``key``."""
+        return self.gan.generator_loss(self.discriminate(key, fake, "fake", update=False))
 
     def images_of(self, batch: dict, *keys: str) -> list[torch.Tensor]:
         """Batch tensors on the device (channels_last on CUDA when configured)."""
@@ -195,8 +238,13 @@ class Method:
             net.train()
 
     def extra_state(self) -> dict:
-        """State beyond nets and optimisers that resume needs (image pools, ...)."""
-        return {}
+        """State beyond nets and optimisers that resume needs (image pools, PacGAN's
+        stored samples, ...). A subclass adds its own to ``super().extra_state()``."""
+        if not self.training or self.pack == 1:
+            return {}
+        return {"packs": self.packer.state_dict()}
 
     def load_extra_state(self, state: dict) -> None:
-        pass
+        """Restore :meth:`extra_state`; a subclass calls ``super().load_extra_state``."""
+        if self.training and "packs" in state:
+            self.packer.load_state_dict(state["packs"], self.device)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import torch
 
 from i2i.losses.criteria import gan_loss
-from i2i.losses.gan import gradient_penalty
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
 from i2i.methods.image_pool import ImagePool
@@ -74,8 +73,8 @@ class CycleGAN(Method):
             total = fake_b.new_zeros(())
             if self.use_gan:
                 # The bare modules, not DDP views: D is frozen here and must not sync.
-                logs["G_A"] = self.gan.generator_loss(self.nets["D_A"](self.d_input(fake_b)))
-                logs["G_B"] = self.gan.generator_loss(self.nets["D_B"](self.d_input(fake_a)))
+                logs["G_A"] = self.g_adversarial("D_A", fake_b)
+                logs["G_B"] = self.g_adversarial("D_B", fake_a)
                 total = total + loss_cfg.gan_weight * (logs["G_A"] + logs["G_B"])
             pairs = []
             if need_fwd_cycle:
@@ -109,20 +108,10 @@ class CycleGAN(Method):
         if self.use_gan:
             set_requires_grad([self.nets["D_A"], self.nets["D_B"]], True)
             with self.autocast():
-                logs["D_A"] = self._d_loss("D_A", real_b, self.pool_b.query(fake_b))
-                logs["D_B"] = self._d_loss("D_B", real_a, self.pool_a.query(fake_a))
+                logs["D_A"] = self.d_loss("D_A", real_b, self.pool_b.query(fake_b))
+                logs["D_B"] = self.d_loss("D_B", real_a, self.pool_a.query(fake_a))
             self.backward_and_step(logs["D_A"] + logs["D_B"], "D")
         return {k: float(v.detach()) for k, v in logs.items()}
-
-    def _d_loss(self, key: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        d = self.net(key)
-        fake = fake.detach()
-        loss = self.gan.discriminator_loss(d(self.d_input(real)), d(self.d_input(fake)))
-        if self.gan.needs_gradient_penalty:
-            # The bare module: DDP cannot double-backward, and grads still reach d's params.
-            bare = self.nets[key]
-            loss = loss + self.cfg.loss.gp_weight * gradient_penalty(bare, real, fake)
-        return loss
 
     # ------------------------------------------------------------------ outputs
     @torch.no_grad()
@@ -139,9 +128,11 @@ class CycleGAN(Method):
     def extra_state(self) -> dict:
         if not self.training:
             return {}
-        return {"pool_a": self.pool_a.state_dict(), "pool_b": self.pool_b.state_dict()}
+        return {**super().extra_state(), "pool_a": self.pool_a.state_dict(),
+                "pool_b": self.pool_b.state_dict()}
 
     def load_extra_state(self, state: dict) -> None:
+        super().load_extra_state(state)
         if self.training and "pool_a" in state:
             self.pool_a.load_state_dict(state["pool_a"], self.device)
             self.pool_b.load_state_dict(state["pool_b"], self.device)

@@ -25,7 +25,6 @@ import torch
 
 from i2i.errors import ConfigError
 from i2i.losses.criteria import gan_loss
-from i2i.losses.gan import gradient_penalty
 from i2i.losses.patchnce import FLIPPED_RESULT, SOURCE_FEATURES
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
@@ -91,14 +90,14 @@ class OneSided(Method):
         # D first, as in the references: real B against the detached translation
         set_requires_grad([self.nets["D"]], True)
         with self.autocast():
-            logs["D"] = self._d_loss(real_b, fake_b.detach())
+            logs["D"] = self.d_loss("D", real_b, fake_b)
         self.backward_and_step(logs["D"], "D")
 
         set_requires_grad([self.nets["D"]], False)
         with self.autocast():
             total = fake_b.new_zeros(())
             if cfg.gan_weight > 0:
-                logs["G_GAN"] = self.gan.generator_loss(self.nets["D"](self.d_input(fake_b)))
+                logs["G_GAN"] = self.g_adversarial("D", fake_b)
                 total = total + cfg.gan_weight * logs["G_GAN"]
             bare = self.nets["G"]
             for part, (src, res, scale, suffix) in enumerate((
@@ -124,22 +123,16 @@ class OneSided(Method):
         chosen = [f[:n] if part == 0 else f[n:] for f in feats]
         return _LayerLookup(zip(self.feature_layers, chosen, strict=True))
 
-    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        d = self.net("D")
-        loss = self.gan.discriminator_loss(d(self.d_input(real)), d(self.d_input(fake)))
-        if self.gan.needs_gradient_penalty:
-            loss = loss + self.cfg.loss.gp_weight * gradient_penalty(self.nets["D"], real, fake)
-        return loss
-
     def extra_state(self) -> dict:
         """The flip RNG, so a resumed FastCUT run flips the same steps as an uninterrupted
         one (Python's Random state as plain lists, which weights_only loading accepts)."""
         if not self.training:
             return {}
         version, internal, gauss = self.flip_rng.getstate()
-        return {"flip_rng": [version, list(internal), gauss]}
+        return {**super().extra_state(), "flip_rng": [version, list(internal), gauss]}
 
     def load_extra_state(self, state: dict) -> None:
+        super().load_extra_state(state)
         if self.training and "flip_rng" in state:
             version, internal, gauss = state["flip_rng"]
             self.flip_rng.setstate((version, tuple(internal), gauss))

@@ -22,7 +22,6 @@ from torch import nn
 
 from i2i.errors import ConfigError
 from i2i.losses.criteria import gan_loss
-from i2i.losses.gan import gradient_penalty
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
 from i2i.nets.blocks import set_requires_grad
@@ -77,7 +76,8 @@ class Pix2Pix(Method):
         if self.use_gan:  # D first, as the reference does; G then meets the updated D
             set_requires_grad(self.nets["D"], True)
             with self.autocast():
-                logs["D"] = self._d_loss(real_a, real_b, fake_b.detach())
+                logs["D"] = self.d_loss("D", torch.cat([real_a, real_b], 1),
+                                        torch.cat([real_a, fake_b.detach()], 1))
             self.backward_and_step(logs["D"], "D")
             set_requires_grad(self.nets["D"], False)
 
@@ -85,8 +85,7 @@ class Pix2Pix(Method):
             total = fake_b.new_zeros(())
             if self.use_gan:
                 # The bare module, not a DDP view: D is frozen here and must not sync.
-                pred = self.nets["D"](self.d_input(torch.cat([real_a, fake_b], 1)))
-                logs["G_GAN"] = self.gan.generator_loss(pred)
+                logs["G_GAN"] = self.g_adversarial("D", torch.cat([real_a, fake_b], 1))
                 total = total + loss_cfg.gan_weight * logs["G_GAN"]
             names = {"recon": "G_recon", "tv": "tv"}
             pixel = TermInputs(result=fake_b, target=real_b)
@@ -100,17 +99,6 @@ class Pix2Pix(Method):
         self.backward_and_step(total, "G", *self.term_keys(self.terms))
         self.own_term_steps(self.terms, TermInputs(real_a, fake_b.detach(), real_b), logs)
         return {k: float(v.detach()) for k, v in logs.items()}
-
-    def _d_loss(self, real_a, real_b, fake_b) -> torch.Tensor:
-        d = self.net("D")
-        real_pair = torch.cat([real_a, real_b], 1)
-        fake_pair = torch.cat([real_a, fake_b], 1)
-        loss = self.gan.discriminator_loss(d(self.d_input(real_pair)),
-                                           d(self.d_input(fake_pair)))
-        if self.gan.needs_gradient_penalty:
-            bare = self.nets["D"]
-            loss = loss + self.cfg.loss.gp_weight * gradient_penalty(bare, real_pair, fake_pair)
-        return loss
 
     # ------------------------------------------------------------------ outputs
     def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
