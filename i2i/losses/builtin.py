@@ -24,8 +24,9 @@ def register_losses() -> dict:
 @hookimpl
 def register_terms() -> dict:
     from i2i.losses.patchnce import PatchNCE
-    from i2i.losses.pixel_terms import PixelDistance, TotalVariation
+    from i2i.losses.pixel_terms import PixelDistance, SourceDistance, TotalVariation
     from i2i.losses.spatial_correlative import SpatiallyCorrelative
 
     return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
-            "tv": TotalVariation, "patchnce": PatchNCE, "scl": SpatiallyCorrelative}
+            "self_reg": SourceDistance, "tv": TotalVariation, "patchnce": PatchNCE,
+            "scl": SpatiallyCorrelative}

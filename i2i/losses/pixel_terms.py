@@ -3,7 +3,9 @@
 ``cycle``, ``identity`` and ``recon`` compare ``result`` with ``target`` by a registered
 reconstruction distance (``recon.l1``, ``recon.l2``, ``recon.l1_l2``; param ``distance``).
 They are one class under three names so that a method's log and config say which use it
-is. ``tv`` is the total-variation prior on ``result``.
+is. ``self_reg`` is the same distance between ``result`` and its ``source`` (SimGAN's
+self-regularisation, the "pixel loss + GAN" baseline of the CycleGAN paper). ``tv`` is the
+total-variation prior on ``result``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,16 @@ class PixelDistance(LossTerm):
 
     def loss(self, inputs: TermInputs):
         return self.distance(inputs.result, inputs.target)
+
+
+class SourceDistance(PixelDistance):
+    """``distance(result, source)``: keep the translation close to its input, pixel by
+    pixel (Shrivastava et al. 2017)."""
+
+    needs = ("source", "result")
+
+    def loss(self, inputs: TermInputs):
+        return self.distance(inputs.result, inputs.source)
 
 
 class TotalVariation(LossTerm):

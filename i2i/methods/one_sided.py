@@ -1,8 +1,12 @@
 """One-sided translation (A -> B only) with a GAN and translation loss terms: CUT, FastCUT
-(Park et al. 2020) and F-LSeSim ``sc`` (Zheng et al. 2021) are this one method with
-different default terms (``i2i/configs/{cut,fastcut,sc}.yaml``).
+(Park et al. 2020), F-LSeSim ``sc`` (Zheng et al. 2021) and two baselines of the CycleGAN
+paper, pixel loss + GAN ``simgan`` (Shrivastava et al. 2017) and feature loss + GAN
+``featgan``, are this one method with different default terms
+(``i2i/configs/<name>.yaml``).
 
-G: A -> B; D judges domain-B images (no image pool, as in both references). Each step first
+G: A -> B; D judges domain-B images, the translations through an image pool of
+``train.pool_size`` earlier ones (0 for CUT, FastCUT and sc, as in both references; 50 for
+the baselines, which the CycleGAN paper trains with its own settings). Each step first
 updates D (real B vs G(A), ``gan.discriminator_loss``), then G: the GAN term through the
 frozen D plus every term of ``loss.terms`` on the translation (source A, result G(A),
 generator G). With ``loss.identity`` = s > 0 the terms also see the identity pass
@@ -28,6 +32,7 @@ from i2i.losses.criteria import gan_loss
 from i2i.losses.patchnce import FLIPPED_RESULT, SOURCE_FEATURES
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
+from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 
@@ -63,6 +68,7 @@ class OneSided(Method):
         self.optimizers["D"] = self.make_adam(self.nets["D"])
         self.optimizers["G"] = self.make_adam(self.nets["G"])
         self.flip_rng = random.Random(cfg.train.seed * 7 + 3)
+        self.pool = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
 
     def _needs_features(self) -> bool:
         return any("generator" in t.term.needs for t in self.terms)
@@ -90,7 +96,7 @@ class OneSided(Method):
         # D first, as in the references: real B against the detached translation
         set_requires_grad([self.nets["D"]], True)
         with self.autocast():
-            logs["D"] = self.d_loss("D", real_b, fake_b)
+            logs["D"] = self.d_loss("D", real_b, self.pool.query(fake_b))
         self.backward_and_step(logs["D"], "D")
 
         set_requires_grad([self.nets["D"]], False)
@@ -129,13 +135,16 @@ class OneSided(Method):
         if not self.training:
             return {}
         version, internal, gauss = self.flip_rng.getstate()
-        return {**super().extra_state(), "flip_rng": [version, list(internal), gauss]}
+        return {**super().extra_state(), "flip_rng": [version, list(internal), gauss],
+                "pool": self.pool.state_dict()}
 
     def load_extra_state(self, state: dict) -> None:
         super().load_extra_state(state)
         if self.training and "flip_rng" in state:
             version, internal, gauss = state["flip_rng"]
             self.flip_rng.setstate((version, tuple(internal), gauss))
+        if self.training and "pool" in state:
+            self.pool.load_state_dict(state["pool"], self.device)
 
     # ------------------------------------------------------------------ outputs
     @torch.no_grad()
@@ -164,3 +173,10 @@ class FastCUT(OneSided):
 
 class SpatiallyCorrelativeGAN(OneSided):
     name = "sc"
+
+
+class PixelLossGAN(OneSided):
+    """GAN + lambda * L1(G(x), x), the CycleGAN paper's "pixel loss + GAN" baseline after
+    SimGAN's self-regularisation (``loss.terms.self_reg``)."""
+
+    name = "simgan"
