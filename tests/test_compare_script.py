@@ -1,5 +1,6 @@
-"""examples/experiments/compare_unpaired.sh trains the study's five methods and scores them
-into one CSV and one plot; a rerun resumes instead of starting over.
+"""examples/experiments/compare.sh trains a table's rows (here the study's five unpaired
+methods) and scores them into one CSV and one plot; a rerun resumes instead of starting
+over.
 
 Guards against the comparison the README promises existing only on paper: a method name
 or option the script passes that i2i does not take, a run missing from the scores, or a
@@ -20,7 +21,7 @@ from PIL import Image
 
 from i2i.data import toy
 
-SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "experiments" / "compare_unpaired.sh"
+SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "experiments" / "compare.sh"
 TINY = ["--size", "128", "--max-steps", "1", "--workers", "0", "-q",
         "--set", "generator.params.ngf=4", "--set", "generator.params.n_blocks=1",
         "--set", "discriminator.params.ndf=4", "--set", "train.sample_every=0"]
@@ -33,17 +34,17 @@ def test_compare_script_trains_five_methods_and_scores_them_together(tmp_path,
                PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
 
     def run():
-        return subprocess.run(["bash", str(SCRIPT), "toy", *TINY], cwd=tmp_path, env=env,
+        return subprocess.run(["bash", str(SCRIPT), "unpaired", "toy", *TINY], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=900)
 
     first = run()
     assert first.returncode == 0, first.stderr[-3000:]
-    with open(tmp_path / "compare_toy.csv") as fh:
+    with open(tmp_path / "compare_unpaired_toy.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["name"] for r in rows] == ["cyclegan_toy", "cyclegan_scl_toy", "cut_toy",
                                          "fastcut_toy", "sc_toy"]
     assert all(float(r["fid"]) > 0 and r["n_fake"] == "20" for r in rows)
-    assert Image.open(tmp_path / "compare_toy.png").width > 300
+    assert Image.open(tmp_path / "compare_unpaired_toy.png").width > 300
     second = run()
     assert second.returncode == 0, second.stderr[-3000:]
     assert second.stderr.count("nothing to do") == 5

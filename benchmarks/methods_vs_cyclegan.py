@@ -1,8 +1,8 @@
-"""Time per iteration and peak memory of CUT, FastCUT and sc against CycleGAN, as ratios.
+"""Time, arithmetic and peak memory per iteration of i2i's methods against CycleGAN, as ratios.
 
-    python benchmarks/one_sided_step.py                    # CPU, 256 px, batch 1, 9 blocks
-    python benchmarks/one_sided_step.py --size 128 --iters 5
-    python benchmarks/one_sided_step.py --device cuda
+    python benchmarks/methods_vs_cyclegan.py                  # CPU, 256 px, batch 1, 9 blocks
+    python benchmarks/methods_vs_cyclegan.py --methods cut,fastcut --size 128 --iters 5
+    python benchmarks/methods_vs_cyclegan.py --device cuda
 
 Each method is built from its own published defaults (``i2i/configs/<method>.yaml``) at
 the same size, batch and generator depth; ``training_step`` is timed round-robin over the
@@ -10,9 +10,12 @@ methods (one iteration of each in turn, so they share the machine's load) after 
 iterations, and the median is reported. Peak memory: CUDA max allocated per method, or on
 CPU how far the peak RSS of a fresh child process grows while it builds one method and
 runs its steps (a process's peak RSS cannot be split between methods; the imports are
-not counted). The CUT paper reports CUT at 0.6x and
-FastCUT at 0.38x CycleGAN's time per iteration, and FastCUT at about half its memory.
-``sc`` needs the VGG16 weights (``I2I_WEIGHTS_DIR``); it is skipped without them.
+not counted). Arithmetic: the floating-point operations of one ``training_step``
+(forward and backward) as ``torch.utils.flop_counter`` counts them, which does not depend
+on the machine: on a CPU, where time follows arithmetic, it is the floor of the time ratio.
+The CUT paper reports CUT at 0.6x and FastCUT at 0.38x CycleGAN's time per iteration (on a
+GPU), and FastCUT at about half its memory. Methods that need the VGG16 weights
+(``I2I_WEIGHTS_DIR``) are skipped without them, with the reason.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import torch
 from i2i.config import build_config
 from i2i.plugins import lookup
 
-METHODS = ("cyclegan", "cut", "fastcut", "sc")
+METHODS = ("cut", "fastcut", "sc", "simgan")  # each against cyclegan, always measured
 
 
 def build(method: str, size: int, device: torch.device):
@@ -51,9 +54,9 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def available(size: int, device: torch.device) -> dict:
+def available(names, size: int, device: torch.device) -> dict:
     built = {}
-    for m in METHODS:
+    for m in ["cyclegan", *[n for n in names if n != "cyclegan"]]:
         try:
             built[m] = build(m, size, device)
         except Exception as err:  # sc without VGG16 weights: report and go on
@@ -72,6 +75,15 @@ def time_round_robin(methods: dict, data: dict, device, iters: int, warmup: int)
             if i >= warmup:
                 times[name].append(time.perf_counter() - start)
     return {m: statistics.median(t) for m, t in times.items()}
+
+
+def gflop_per_iter(method, data: dict) -> float:
+    """Forward + backward floating-point operations of one step, in units of 1e9."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        method.training_step(data)
+    return counter.get_total_flops() / 1e9
 
 
 def peak_memory_mib(method: str, size: int, device: torch.device, steps: int) -> float:
@@ -110,6 +122,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--iters", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help="comma-separated methods to compare with cyclegan")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     device = torch.device(args.device)
@@ -122,13 +136,15 @@ def main() -> None:
         return
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    methods = available(args.size, device)
-    medians = time_round_robin(methods, batch(args.size, device), device, args.iters,
-                               args.warmup)
+    methods = available(args.methods.split(","), args.size, device)
+    data = batch(args.size, device)
+    medians = time_round_robin(methods, data, device, args.iters, args.warmup)
+    flops = {m: gflop_per_iter(method, data) for m, method in methods.items()}
     memory = {m: peak_memory_mib(m, args.size, device, 2) for m in methods}
-    base_t, base_m = medians["cyclegan"], memory["cyclegan"]
+    base_t, base_f, base_m = medians["cyclegan"], flops["cyclegan"], memory["cyclegan"]
     rows = [{"method": m, "s_per_iter": round(medians[m], 4),
              "time_vs_cyclegan": round(medians[m] / base_t, 3),
+             "gflop_per_iter": round(flops[m], 1), "flops_vs_cyclegan": round(flops[m] / base_f, 3),
              "peak_mib": round(memory[m], 1), "memory_vs_cyclegan": round(memory[m] / base_m, 3)}
             for m in methods]
     print(json.dumps({"device": str(device), "size": args.size, "batch": 1, "rows": rows},
