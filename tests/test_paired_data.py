@@ -139,3 +139,10 @@ def test_toy_paired_b_is_the_filled_a():
     shape_a = (a - background).abs().sum(0) > 0.1
     shape_b = (b - background).abs().sum(0) > 0.1
     assert shape_b.sum() > shape_a.sum() and (shape_a & ~shape_b).sum() == 0
+
+
+def test_unpaired_method_refuses_paired_images_and_says_how_to_split_them(aligned_root):
+    with pytest.raises(DataError, match=r"unpaired data .* paired A\|B images in train/.*"
+                                        r"--split-pairs") as err:
+        build_dataset(cfg(aligned_root), "train", paired=False)
+    assert "\n" not in str(err.value)

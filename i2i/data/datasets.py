@@ -55,6 +55,11 @@ def build_dataset(cfg: DataConfig, split: str, paired: bool, train: bool = True)
     if layout == "unaligned" and paired:
         raise DataError("this method needs paired data; use data.layout=aligned (train/ with "
                         "A|B images) or data.layout=folders (trainA/ trainB/ matched by name)")
+    if layout == "unaligned" and not paired and cfg.layout == "auto" and \
+            not (root / f"{split}A").is_dir() and (root / split).is_dir():
+        raise DataError(f"this method trains on unpaired data (trainA/ trainB/ testA/ testB), "
+                        f"but {root} holds paired A|B images in {split}/; cut them apart "
+                        f"with: i2i prepare --split-pairs {root} --out NEW_FOLDER --size 0")
     if layout == "unaligned":
         from i2i.data.unaligned import UnalignedImageFolder
 
