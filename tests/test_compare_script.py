@@ -34,8 +34,8 @@ def test_compare_script_trains_five_methods_and_scores_them_together(tmp_path,
                PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
 
     def run():
-        return subprocess.run(["bash", str(SCRIPT), "unpaired", "toy", *TINY], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=900)
+        return subprocess.run(["bash", str(SCRIPT), "unpaired", "toy", *TINY], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=900)
 
     first = run()
     assert first.returncode == 0, first.stderr[-3000:]
