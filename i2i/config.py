@@ -143,6 +143,9 @@ class RunConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    # settings of the method itself (CoGAN's translate_steps, ...): each method declares
+    # its own in ``Method.options`` with defaults; unknown keys are refused by name
+    options: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -213,7 +216,7 @@ def merge(base: dict, layer: dict) -> dict:
         old = out.get(key)
         if isinstance(old, dict) and isinstance(value, dict):
             if _is_component(old) and "name" in value and value["name"] != old.get("name"):
-                old = {"name": old.get("name"), "params": {}}
+                old = {**old, "params": {}}
             out[key] = merge(old, value)
         else:
             out[key] = copy.deepcopy(value)
@@ -221,7 +224,7 @@ def merge(base: dict, layer: dict) -> dict:
 
 
 def _is_component(d: dict) -> bool:
-    return set(d) == {"name", "params"}
+    return {"name", "params"} <= set(d)  # the discriminator block also has ``pack``
 
 
 # ----------------------------------------------------------------------------- validation

@@ -79,3 +79,22 @@ def test_broken_yaml_names_the_line(tmp_path):
     bad.write_text("data:\n  batch_size: [1,\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         resolve_train_config("cyclegan", None, str(bad), {}, [])
+
+
+def test_changing_the_discriminator_keeps_its_pack_and_drops_the_old_params():
+    cfg = build_config([{"discriminator": {"name": "patchgan", "params": {"n_layers": 2},
+                                           "pack": 2}},
+                        {"discriminator": {"name": "pixelgan"}}])
+    assert cfg.discriminator.pack == 2 and cfg.discriminator.params == {}
+
+
+def test_a_method_refuses_an_option_it_does_not_have():
+    import torch
+
+    from i2i.methods.cyclegan import CycleGAN
+    from i2i.runs import resolve_train_config
+
+    cfg = resolve_train_config("cyclegan", None, None, {}, ["options.translate_steps=5"])
+    with pytest.raises(ConfigError, match="unknown setting 'options.translate_steps' for "
+                                          "cyclegan; valid options: none"):
+        CycleGAN(cfg, torch.device("cpu"), training=False)

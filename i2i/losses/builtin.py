@@ -26,7 +26,8 @@ def register_terms() -> dict:
     from i2i.losses.patchnce import PatchNCE
     from i2i.losses.pixel_terms import PixelDistance, SourceDistance, TotalVariation
     from i2i.losses.spatial_correlative import SpatiallyCorrelative
+    from i2i.losses.style_terms import Style
 
     return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
             "self_reg": SourceDistance, "tv": TotalVariation, "patchnce": PatchNCE,
-            "scl": SpatiallyCorrelative}
+            "scl": SpatiallyCorrelative, "style": Style}

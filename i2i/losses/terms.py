@@ -11,8 +11,10 @@ Config: ``loss.terms.<key>: {weight: w, name: registered-name, params: {...}}``;
 must be given (so setting a term's params alone never switches it on), ``name`` defaults
 to the key, ``params`` are checked against the term's ``__init__``. Every method
 feeds the terms a user adds the *translation* of each of its directions: ``source`` (the
-input), ``result`` (its translation) and ``generator`` (the translating network, for terms
-that need its features). Methods also compose terms of their own (CycleGAN's ``cycle`` and
+input), ``result`` (its translation), ``generator`` (the translating network, for terms
+that need its features) and, for unpaired methods, ``reference`` (the batch of real images
+of the domain translated into, for terms that compare statistics such as style). Methods
+also compose terms of their own (CycleGAN's ``cycle`` and
 ``identity``, pix2pix's ``recon``) and feed those ``result``/``target`` pairs.
 
 To add a term: subclass :class:`LossTerm`, set ``needs``, implement ``loss(inputs) ->
@@ -41,6 +43,7 @@ class TermInputs:
     result: torch.Tensor | None = None  # its translation (or reconstruction)
     target: torch.Tensor | None = None  # what ``result`` should equal, for pixel terms
     generator: nn.Module | None = None  # the translating network (for feature terms)
+    reference: torch.Tensor | None = None  # real images of ``result``'s domain (style)
     direction: str = "AtoB"
     cache: dict = field(default_factory=dict)  # features computed once, shared by terms
 

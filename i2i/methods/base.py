@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from i2i.config import ComponentConfig, RunConfig, check_factory_params, load_preset
+from i2i.errors import ConfigError
 from i2i.losses.gan import gradient_penalty
 from i2i.methods.packing import Packer, check_pack
 from i2i.nets.blocks import init_weights
@@ -34,6 +35,9 @@ class Method:
     paired: ClassVar[bool] = False  # does it need aligned (A, B) pairs?
     #: direction name -> generator key in self.nets
     generator_for: ClassVar[dict[str, str]] = {}
+    #: the method's own settings (``options.<name>`` in the config) and their defaults;
+    #: read them with :meth:`option`. To add one, add it here and document it.
+    options: ClassVar[dict] = {}
 
     def __init__(self, cfg: RunConfig, device: torch.device, training: bool = True):
         self.cfg, self.device, self.training = cfg, device, training
@@ -44,10 +48,19 @@ class Method:
         self.scaler: torch.amp.GradScaler | None = None
         self.progress = 0.0  # fraction of training done, for annealed terms
         _check_loss_names(cfg)
+        unknown = [k for k in cfg.options if k not in self.options]
+        if unknown:
+            valid = ", ".join(self.options) or "none"
+            raise ConfigError(f"unknown setting 'options.{unknown[0]}' for {self.name}; "
+                              f"valid options: {valid}")
         self.pack = cfg.discriminator.pack  # PacGAN: samples per discriminator input
         if training:
             check_pack(self.pack, cfg.data.batch_size)
         self.packer = Packer(self.pack, cfg.train.seed)
+
+    def option(self, name: str):
+        """``options.<name>`` from the config, else the method's default."""
+        return self.cfg.options.get(name, self.options[name])
 
     # ------------------------------------------------------------------ to implement
     @classmethod
@@ -221,8 +234,6 @@ class Method:
 
     def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         """Translate a batch (NCHW in [-1, 1]) with the generator for ``direction``."""
-        from i2i.errors import ConfigError
-
         if direction not in self.generator_for:
             valid = ", ".join(self.generator_for)
             raise ConfigError(f"{self.name} cannot translate '{direction}'; choose one of: {valid}")

@@ -43,7 +43,8 @@ class CycleGAN(Method):
                                 "tv": {"weight": loss.tv_weight}}, ("result", "target"),
                                where="loss")
         self.own = {t.key: t for t in own}
-        self.terms = self.build_terms(loss.terms, ("source", "result", "generator"),
+        self.terms = self.build_terms(loss.terms,
+                                      ("source", "result", "generator", "reference"),
                                       generator=self.nets["G_A"])
         self.use_gan = loss.gan_weight > 0
         if self.use_gan:
@@ -94,11 +95,10 @@ class CycleGAN(Method):
                 value = tv.term(TermInputs(result=fake_b)) + tv.term(TermInputs(result=fake_a))
                 logs["tv"] = tv.weight * value
                 total = total + logs["tv"]
-            for suffix, src, res, gen in (("_A", real_a, fake_b, "G_A"),
-                                          ("_B", real_b, fake_a, "G_B")):
-                value = self.terms_total(self.terms, TermInputs(src, res,
-                                                                generator=self.nets[gen]),
-                                         logs, suffix)
+            for suffix, src, res, gen, ref in (("_A", real_a, fake_b, "G_A", real_b),
+                                               ("_B", real_b, fake_a, "G_B", real_a)):
+                inputs = TermInputs(src, res, generator=self.nets[gen], reference=ref)
+                value = self.terms_total(self.terms, inputs, logs, suffix)
                 if value is not None:
                     total = total + value
         self.backward_and_step(total, "G", *self.term_keys(self.terms))

@@ -36,7 +36,7 @@ from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 
-FEEDS = ("source", "result", "generator")
+FEEDS = ("source", "result", "generator", "reference")
 
 
 class OneSided(Method):
@@ -112,7 +112,7 @@ class OneSided(Method):
                 if scale == 0:
                     continue
                 inputs = TermInputs(src, torch.flip(res, [3]) if flipped else res,
-                                    generator=bare)
+                                    generator=bare, reference=real_b)
                 if flipped:
                     inputs.cache[FLIPPED_RESULT] = res
                 if feats is not None and not flipped:  # else they are of the flipped source
