@@ -119,3 +119,23 @@ def test_bad_options_are_one_line(tmp_path, sets, message):
     with pytest.raises(ConfigError, match=message) as err:
         lookup("methods", "latent_transfer")(config(tmp_path, sets), torch.device("cpu"))
     assert "\n" not in str(err.value)
+
+
+def test_train_and_translate_from_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from i2i.cli.main import app
+
+    runner = CliRunner()
+    sets = [x for s in SMALL for x in ("--set", s)]
+    trained = runner.invoke(app, ["train", "latent_transfer", "--data", "builtin:toy_paired",
+                                  "--size", "32", "--max-steps", "2", "--workers", "0",
+                                  "--quiet", "--name", "lt", "--out-dir", str(tmp_path),
+                                  *sets])
+    assert trained.exit_code == 0, trained.output
+    source = toy_paired.materialise(32) / "testA"
+    first = sorted(source.iterdir())[0]
+    done = runner.invoke(app, ["translate", str(tmp_path / "lt"), str(first), "--out",
+                               str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "out" / f"{first.stem}.png").is_file()

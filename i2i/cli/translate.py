@@ -41,7 +41,13 @@ def translate(
 
         i2i translate runs/h2z 'shots/**/*.jpg' --out zebras --checkpoint epoch_0100 --fit resize
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from i2i.errors import ConfigError, PartialFailure
     from i2i.inference import FITS, collect_jobs, split_done, translate_files
@@ -68,9 +74,13 @@ def translate(
     if done:
         console.print(f"skipping {len(done)} image(s) already translated in {out} (--redo "
                       "translates them again)")
-    with Progress("[bold]translate", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, disable=quiet) as bar:
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console, disable=quiet) as bar:
         task = bar.add_task("translate", total=len(jobs))
+        if hasattr(method, "on_translate_step"):  # each image is an optimisation: its own bar
+            steps = bar.add_task("optimising", total=None)
+            method.on_translate_step = lambda step, total: bar.update(steps, completed=step,
+                                                                       total=total)
         result = translate_files(method, jobs, direction, batch_size, fit, workers,
                                  progress=lambda n: bar.advance(task, n))
     console.print(f"[green]wrote {len(result.written)} image(s)[/] to {out}")
