@@ -23,9 +23,11 @@ def register_losses() -> dict:
 
 @hookimpl
 def register_terms() -> dict:
+    from i2i.losses.feature_terms import FeatureDistance
     from i2i.losses.patchnce import PatchNCE
     from i2i.losses.pixel_terms import PixelDistance, TotalVariation
     from i2i.losses.spatial_correlative import SpatiallyCorrelative
 
     return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
-            "tv": TotalVariation, "patchnce": PatchNCE, "scl": SpatiallyCorrelative}
+            "tv": TotalVariation, "patchnce": PatchNCE, "scl": SpatiallyCorrelative,
+            "features": FeatureDistance}
