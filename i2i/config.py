@@ -90,6 +90,8 @@ class LossConfig:
     flip_equivariance: bool = False  # one-sided methods (FastCUT): G must commute with flips
     # translation loss terms any method adds: {key: {weight, name, params}} (losses.terms)
     terms: dict = field(default_factory=dict)
+    # DTN's f-constancy, one term spec {weight, name, params} (methods/dtn.py; name: features)
+    f_constancy: dict = field(default_factory=dict)
 
 
 @dataclass

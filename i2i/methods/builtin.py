@@ -5,6 +5,7 @@ from __future__ import annotations
 from i2i import hookimpl
 from i2i.methods.bigan import BiGAN
 from i2i.methods.cyclegan import CycleGAN
+from i2i.methods.dtn import DTN
 from i2i.methods.one_sided import CUT, FastCUT, SpatiallyCorrelativeGAN
 from i2i.methods.pix2pix import Pix2Pix
 
@@ -13,4 +14,4 @@ from i2i.methods.pix2pix import Pix2Pix
 def register_methods() -> dict:
     return {"cyclegan": CycleGAN, "pix2pix": Pix2Pix, "cut": CUT, "fastcut": FastCUT,
             "sc": SpatiallyCorrelativeGAN,
-            "bigan": BiGAN}
+            "bigan": BiGAN, "dtn": DTN}
