@@ -6,8 +6,9 @@ other methods' end-to-end tests ask. The run uses alpha (f-constancy weight) 1 i
 the paper's 15: at 32 px VGG16 relu5_3 is a 2x2 map, and at 15 the f-constancy holds G
 close to the identity in a test's budget. Measured on the 2-core dev machine (batch 4,
 ngf/ndf 16, 2 ResNet blocks; identity 0.68, untrained 0.58, so the bar is 0.40): alpha 15,
-MAE 0.44-0.48 over 300 steps; alpha 1, seeds 0/1/2: 0.32/0.31/0.32 after 100 steps,
-0.31/0.28/0.31 after 150 (the test's count), 0.27/0.28/0.30 after 250. Without
+MAE 0.44-0.48 over 300 steps; alpha 1, seeds 0/1/2: 0.45/0.41/0.37 after 50 steps,
+0.40/0.38/0.31 after 75, 0.32/0.31/0.32 after 100 (the test's count, the fewest that pass
+for all three with room), 0.31/0.28/0.31 after 150, 0.27/0.28/0.30 after 250. Without
 f-constancy (alpha 0) it is 0.32 after 150, so whether the f-constancy reaches G is checked
 on its own (it alone must lower L_CONST), and the exact objective by one step against the
 nets as they were.
@@ -34,7 +35,7 @@ from i2i.training.loop import train
 
 CPU = torch.device("cpu")
 MARGIN = 0.7
-STEPS = 150
+STEPS = 100
 
 
 @pytest.fixture(autouse=True)
@@ -121,11 +122,12 @@ def test_dtn_learns_the_toy_translation(tmp_path):
 
 
 def test_f_constancy_alone_moves_g_to_keep_f(tmp_path):
-    """With the GAN and TID off, L_CONST is G's only loss, so it must fall."""
+    """With the GAN and TID off, L_CONST is G's only loss, so it must fall (measured:
+    mean of the first 5 of 20 steps 27.0, of the last 5 20.1)."""
     cfg = toy_config("dtn", tmp_path, "const", 20, "loss.gan_weight=0", "loss.identity=0")
     train(cfg, tmp_path / "const", show_progress=False)
     first, last = mean_losses(tmp_path / "const", "CONST", 5, 5)
-    assert last < 0.8 * first, (first, last)
+    assert last < 0.85 * first, (first, last)
 
 
 @pytest.mark.parametrize(("sets", "message"), [

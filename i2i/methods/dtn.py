@@ -1,18 +1,21 @@
 """DTN, the Domain Transfer Network (Taigman et al. 2017, "Unsupervised Cross-Domain Image
 Generation"): source domain A, target domain B, one generator G: A -> B.
 
-The paper's G is g∘f with f a fixed, pretrained encoder (a digit classifier, DeepFace).
-Here G is a generator on the image (``generator``: ResNet by default, so every generator
-option works) and f is frozen VGG16 (the pretrained network i2i ships), entering only
-through the f-constancy loss, as in the paper's eq. 5: ``loss.f_constancy`` is a loss term
-(``features`` by default: MSE of VGG16 features, ``losses/feature_terms.py``) on
-(x, G(x)) for source inputs x. The other terms of G's objective, L_GANG + alpha L_CONST +
-beta L_TID + gamma L_TV:
+The paper's G is g∘f with f a fixed, pretrained encoder (a digit classifier, DeepFace)
+and g a decoder of f's embedding. Here G is a generator on the image (``generator``:
+ResNet by default, so every generator option works) and f is frozen VGG16 (the pretrained
+network i2i ships; the paper's f networks are not available), entering through the
+f-constancy loss of the paper's eq. 5 alone. G's objective, L_GANG + alpha L_CONST +
+beta L_TID + gamma L_TV, is made of terms (``i2i.losses.terms``) the method owns:
 
 - L_GANG: D must classify both G(x) (x from A) and G(y) (y from B) as real targets;
   weight ``loss.gan_weight``;
+- L_CONST, f(G(x)) must equal f(x) for source inputs x: ``loss.f_constancy``, a term spec
+  ``{weight: alpha, name, params}`` (``name`` defaults to ``features``, the distance of
+  frozen VGG16 features, ``losses/feature_terms.py``; dtn.yaml: MSE of relu5_3);
 - L_TID, G must leave target images alone: distance ``loss.recon`` (the paper's MSE)
-  between G(y) and y, weight ``loss.identity`` (beta);
+  between G(y) and y, weight ``loss.identity`` (beta; absolute here, not a multiple of a
+  cycle weight as in CycleGAN);
 - L_TV on G(x), weight ``loss.tv_weight`` (gamma).
 
 D is the paper's three-way classifier: a registered discriminator with one logit per class
