@@ -23,6 +23,7 @@ def register_losses() -> dict:
 
 @hookimpl
 def register_terms() -> dict:
+    from i2i.losses.feature_terms import FeatureDistance
     from i2i.losses.patchnce import PatchNCE
     from i2i.losses.pixel_terms import PixelDistance, SourceDistance, TotalVariation
     from i2i.losses.spatial_correlative import SpatiallyCorrelative
@@ -30,4 +31,4 @@ def register_terms() -> dict:
 
     return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
             "self_reg": SourceDistance, "tv": TotalVariation, "patchnce": PatchNCE,
-            "scl": SpatiallyCorrelative, "style": Style}
+            "scl": SpatiallyCorrelative, "style": Style, "features": FeatureDistance}

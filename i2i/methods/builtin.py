@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from i2i import hookimpl
+from i2i.methods.bigan import BiGAN
 from i2i.methods.cyclegan import CycleGAN
+from i2i.methods.dtn import DTN
 from i2i.methods.latent_transfer import LatentTransfer
 from i2i.methods.one_sided import CUT, FastCUT, PixelLossGAN, SpatiallyCorrelativeGAN
 from i2i.methods.pix2pix import Pix2Pix
@@ -13,4 +15,4 @@ from i2i.methods.pix2pix import Pix2Pix
 def register_methods() -> dict:
     return {"cyclegan": CycleGAN, "pix2pix": Pix2Pix, "cut": CUT, "fastcut": FastCUT,
             "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN,
-            "latent_transfer": LatentTransfer}
+            "latent_transfer": LatentTransfer, "bigan": BiGAN, "dtn": DTN}
