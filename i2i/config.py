@@ -88,6 +88,11 @@ class LossConfig:
     d_noise_std: float = _at_least(0, 0.0)
     gp_weight: float = _at_least(0, 10.0)
     flip_equivariance: bool = False  # one-sided methods (FastCUT): G must commute with flips
+    # cogan: weight of its encoder's latent regression ||E(G_A(z)) - z||^2; translation
+    # refines E(x) by translate_steps of Adam (lr translate_lr) on recon(G_A(z), x)
+    latent_weight: float = _at_least(0, 1.0)
+    translate_steps: int = _at_least(0, 0)
+    translate_lr: float = _at_least(0, 0.05, above=True)
     # translation loss terms any method adds: {key: {weight, name, params}} (losses.terms)
     terms: dict = field(default_factory=dict)
 
