@@ -128,12 +128,14 @@ def channel_means(x: torch.Tensor) -> torch.Tensor:
 # 0.08, 0.22)); the untrained nets translate to about 0 everywhere, 0.28 from B's means;
 # trained, 0.09 (0.18, 0.18) from B's and 0.51 from A's. MAE against the known
 # translation: identity 0.68, untrained 0.46, trained 0.24 (0.27, 0.25) with the default 50
-# refinement steps and 0.30 (0.40, 0.35) from the encoder alone. So, unlike what the
-# CycleGAN paper found on real data, on this per-pixel colour map CoGAN beats both
-# baselines, though far from CycleGAN (which reaches below 0.6 x identity with its cycle).
+# refinement steps and 0.30 (0.40, 0.35) from the encoder alone. So on this per-pixel
+# colour map CoGAN beats both baselines; the CycleGAN paper's finding that it fails at
+# faithful translation is about real scenes, which this toy does not test. The encoder
+# bound holds for this seed's run, not for any: seeds 1 and 2 give 0.88 and 0.77 x untrained.
 QUALITY = [*FAST, "data.batch_size=8", "generator.params.ngf=16", "discriminator.params.ndf=16",
            "train.seed=0"]
 MARGIN = 0.7
+ENCODER_MARGIN = 0.75  # measured 0.30 / 0.46 = 0.66
 
 
 def test_a_short_run_renders_domain_b_colours_and_beats_the_baselines(tmp_path):
@@ -155,6 +157,11 @@ def test_a_short_run_renders_domain_b_colours_and_beats_the_baselines(tmp_path):
     err_identity, err_untrained, err_trained = toy_errors(method, untrained)
     assert err_trained < MARGIN * err_identity, (err_trained, err_identity)
     assert err_trained < MARGIN * err_untrained, (err_trained, err_untrained)
-    method.cfg.loss.translate_steps = 0  # the encoder alone: the refinement must help
+    # The encoder alone (no refinement) must have learned too, since the refinement can
+    # make up for an untrained one (planted: with E's step skipped this run's refined
+    # error is still 0.24, while E alone gives 0.38 = 0.84 x untrained), and the
+    # refinement must help.
+    method.cfg.loss.translate_steps = 0
     _, _, err_encoder = toy_errors(method, untrained)
+    assert err_encoder < ENCODER_MARGIN * err_untrained, (err_encoder, err_untrained)
     assert err_trained < err_encoder, (err_trained, err_encoder)
