@@ -203,9 +203,11 @@ class CoGAN(Method):
         """``steps`` of Adam on ``z`` alone for ``recon(G_A(z), x)``. The CLI translates under
         ``torch.inference_mode()`` and tests under ``no_grad``: gradients are switched back
         on here, for ``z`` only (``autograd.grad``: no weight's ``.grad`` is touched), and
-        the inputs are cloned into ordinary tensors, which autograd accepts."""
+        the inputs are cloned into ordinary tensors, which autograd accepts. G runs in eval
+        mode, the mode E learned to invert, whatever mode the caller left it in: 50 passes
+        in train mode would also move its batch-norm statistics."""
         g = self.nets["G"]
-        with torch.inference_mode(False), torch.enable_grad():
+        with torch.inference_mode(False), torch.enable_grad(), _eval_mode(g):
             x = x.clone()
             z = z.clone().requires_grad_(True)
             opt = torch.optim.Adam([z], lr=self.cfg.loss.translate_lr)
