@@ -45,7 +45,7 @@ def resolve_train_config(method: str | None, preset: str | None, config_file: st
     cls = lookup("methods", chosen)
     upper = [preset_layer, user, cli_layer, *sets, {"method": chosen}]
     base = [cls.default_config()]
-    base.append(data_defaults(build_config(base + upper).data.root))
+    base.append(cls.fit_data_defaults(data_defaults(build_config(base + upper).data.root)))
     return build_config(base + upper)
 
 

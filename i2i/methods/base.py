@@ -68,6 +68,13 @@ class Method:
         """The method's overlay on the dataclass defaults: ``i2i/configs/<name>.yaml``."""
         return load_preset(cls.name)
 
+    @classmethod
+    def fit_data_defaults(cls, overlay: dict) -> dict:
+        """A builtin dataset's config overlay (smaller nets for its tiny images), as this
+        method takes it. The overlay is written for the registered image-to-image nets; a
+        method that builds nets of its own keeps only what fits them."""
+        return overlay
+
     def training_step(self, batch: dict) -> dict[str, float]:
         raise NotImplementedError
 

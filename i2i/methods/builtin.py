@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from i2i import hookimpl
 from i2i.methods.bigan import BiGAN
+from i2i.methods.cogan import CoGAN
 from i2i.methods.cyclegan import CycleGAN
 from i2i.methods.dtn import DTN
 from i2i.methods.latent_transfer import LatentTransfer
@@ -15,4 +16,4 @@ from i2i.methods.pix2pix import Pix2Pix
 def register_methods() -> dict:
     return {"cyclegan": CycleGAN, "pix2pix": Pix2Pix, "cut": CUT, "fastcut": FastCUT,
             "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN,
-            "latent_transfer": LatentTransfer, "bigan": BiGAN, "dtn": DTN}
+            "latent_transfer": LatentTransfer, "bigan": BiGAN, "dtn": DTN, "cogan": CoGAN}
