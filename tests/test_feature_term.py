@@ -68,7 +68,8 @@ def test_features_term_default_is_the_cyclegan_papers_relu4_2_l1(vgg_weights):
     ({"layers": ["conv9_9"]}, 32, "f.params.layers: unknown layer 'conv9_9' for vgg16"),
     ({"layers": []}, 32, "'loss.terms.f.params.layers' is empty"),
     ({"distance": "cos"}, 32, "'loss.terms.f.params.distance' is 'cos'; choose one of: l1"),
-    ({"layers": ["pool5"]}, 16, "VGG16 pool5 needs images of at least 32 px, but --size is 16"),
+    ({"layers": ["pool5"]}, 16, "vgg16 pool5 needs images of at least 32 px, but --size is 16"),
+    ({"network": "resnet"}, 32, "'loss.terms.f.params.network' is 'resnet'; choose one of"),
 ])
 def test_features_term_bad_settings_are_one_line_errors(vgg_weights, params, size, message):
     with pytest.raises(ConfigError, match=message) as err:

@@ -6,8 +6,9 @@ L1 self-regularisation is computed on VGG16 relu4_2 features instead of pixels, 
 2017, sec. 5.1.1), and DTN's f-constancy, d(f(x), f(G(x))) with f a fixed pretrained
 encoder and d the MSE (Taigman et al. 2017, eq. 5; ``methods/dtn.py``).
 
-Params: ``layers`` (VGG16 layer names, ``conv4_2`` by default: the CycleGAN paper's
-relu4_2; a name means the ReLU output of that convolution, see ``nets/vgg.py``) and
+Params: ``network`` (``vgg16``, the default, or ``vgg19``), ``layers`` (VGG layer names,
+``conv4_2`` by default: the CycleGAN paper's relu4_2; a name means the ReLU output of
+that convolution, see ``nets/vgg.py``) and
 ``distance``: ``l1`` (default, as that baseline) or ``l2`` (mean squared error, as DTN).
 The value is the mean over ``layers`` of the mean elementwise distance. Source features are
 constants (no gradient reaches the source); the result's carry the gradient to whatever
@@ -26,7 +27,7 @@ from i2i.losses.reconstruction import l1, l2
 from i2i.losses.terms import LossTerm, TermContext, TermInputs
 from i2i.nets.vgg import check_layers, layer_names, load_vgg, min_size_for
 
-NETWORK = "vgg16"  # the pretrained network these machines and i2i's registry provide
+NETWORKS = ("vgg16", "vgg19")
 DEFAULT_LAYERS = ["conv4_2"]  # read, never changed
 DISTANCES = {"l1": l1, "l2": l2}
 
@@ -37,31 +38,35 @@ class FeatureDistance(LossTerm):
     needs = ("source", "result")
 
     def __init__(self, ctx: TermContext, layers: list = DEFAULT_LAYERS,
-                 distance: str = "l1") -> None:
+                 distance: str = "l1", network: str = "vgg16") -> None:
         super().__init__(ctx)
         where = ctx.where
+        if network not in NETWORKS:
+            raise ConfigError(f"'{where}.params.network' is {network!r}; choose one of: "
+                              f"{', '.join(NETWORKS)}")
+        self.network = network
         self.layers = list(layers)
         if not self.layers:
-            raise ConfigError(f"'{where}.params.layers' is empty; name at least one VGG16 "
+            raise ConfigError(f"'{where}.params.layers' is empty; name at least one VGG "
                               f"layer, e.g. {DEFAULT_LAYERS[0]}")
         try:
-            check_layers(NETWORK, self.layers)
+            check_layers(network, self.layers)
         except ConfigError as err:  # the same message, with where to fix it
             raise ConfigError(f"{where}.params.layers: {err}") from None
         if distance not in DISTANCES:
             raise ConfigError(f"'{where}.params.distance' is {distance!r}; choose one of: "
                               f"{', '.join(DISTANCES)}")
         self.distance_name, self.distance = distance, DISTANCES[distance]
-        _check_fits(ctx, self.layers)
-        deepest = max(self.layers, key=layer_names(NETWORK).index)
+        _check_fits(ctx, network, self.layers)
+        deepest = max(self.layers, key=layer_names(network).index)
         # A plain attribute, not a submodule: frozen and never written into checkpoints.
         # Weights via the registry (I2I_WEIGHTS_DIR or the cache; a one-line error that says
         # how to get them if absent).
-        self.__dict__["vgg"] = load_vgg(NETWORK, pooling="max", last_layer=deepest,
+        self.__dict__["vgg"] = load_vgg(network, pooling="max", last_layer=deepest,
                                         device=ctx.device)
 
     def features(self, images: torch.Tensor) -> list[torch.Tensor]:
-        """VGG16 activations of ``layers`` for images in [-1, 1] (grey repeated to RGB)."""
+        """VGG activations of ``layers`` for images in [-1, 1] (grey repeated to RGB)."""
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
         found = self.vgg((images.float() + 1) / 2, self.layers)  # [-1, 1] -> VGG's [0, 1]
@@ -75,18 +80,18 @@ class FeatureDistance(LossTerm):
         return total / len(self.layers)
 
 
-def _check_fits(ctx: TermContext, layers: list[str]) -> None:
-    """VGG16 takes RGB (grey is repeated), and every layer's map must exist at --size."""
+def _check_fits(ctx: TermContext, network: str, layers: list[str]) -> None:
+    """VGG takes RGB (grey is repeated), and every layer's map must exist at --size."""
     data = ctx.cfg.data
     for key in ("input_nc", "output_nc"):
         channels = getattr(data, key)
         if channels not in (1, 3):
-            raise ConfigError(f"{ctx.where} compares VGG16 features of RGB or grey images, "
+            raise ConfigError(f"{ctx.where} compares VGG features of RGB or grey images, "
                               f"but data.{key} is {channels}; use 3 (or 1) channels or "
                               f"set {ctx.where}.weight=0")
-    need = min_size_for(NETWORK, layers)
+    need = min_size_for(network, layers)
     if data.crop_size < need:
-        deepest = max(layers, key=layer_names(NETWORK).index)
-        raise ConfigError(f"{ctx.where}: VGG16 {deepest} needs images of at least {need} "
+        deepest = max(layers, key=layer_names(network).index)
+        raise ConfigError(f"{ctx.where}: {network} {deepest} needs images of at least {need} "
                           f"px, but --size is {data.crop_size}; choose a shallower layer "
                           f"in {ctx.where}.params.layers or raise --size")

@@ -5,15 +5,22 @@ from __future__ import annotations
 from i2i import hookimpl
 from i2i.methods.bigan import BiGAN
 from i2i.methods.cogan import CoGAN
-from i2i.methods.cyclegan import CycleGAN
+from i2i.methods.cyclegan import CycleGAN, CycleGANNST
 from i2i.methods.dtn import DTN
 from i2i.methods.latent_transfer import LatentTransfer
-from i2i.methods.one_sided import CUT, FastCUT, PixelLossGAN, SpatiallyCorrelativeGAN
+from i2i.methods.one_sided import (
+    CUT,
+    FastCUT,
+    FeatureLossGAN,
+    PixelLossGAN,
+    SpatiallyCorrelativeGAN,
+)
 from i2i.methods.pix2pix import Pix2Pix
 
 
 @hookimpl
 def register_methods() -> dict:
     return {"cyclegan": CycleGAN, "pix2pix": Pix2Pix, "cut": CUT, "fastcut": FastCUT,
-            "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN,
-            "latent_transfer": LatentTransfer, "bigan": BiGAN, "dtn": DTN, "cogan": CoGAN}
+            "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN, "featgan": FeatureLossGAN,
+            "cogan": CoGAN, "bigan": BiGAN, "dtn": DTN,
+            "latent_transfer": LatentTransfer, "cyclegan_nst": CycleGANNST}

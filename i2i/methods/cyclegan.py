@@ -136,3 +136,10 @@ class CycleGAN(Method):
         if self.training and "pool_a" in state:
             self.pool_a.load_state_dict(state["pool_a"], self.device)
             self.pool_b.load_state_dict(state["pool_b"], self.device)
+
+
+class CycleGANNST(CycleGAN):
+    """CycleGAN + NST (``i2i/configs/cyclegan_nst.yaml``): CycleGAN with the content
+    (``features``) and ``style`` terms of neural style transfer on each translation."""
+
+    name = "cyclegan_nst"

@@ -180,3 +180,10 @@ class PixelLossGAN(OneSided):
     SimGAN's self-regularisation (``loss.terms.self_reg``)."""
 
     name = "simgan"
+
+
+class FeatureLossGAN(OneSided):
+    """GAN + lambda * L1 between VGG16 relu4_2 features of G(x) and x, the CycleGAN paper's
+    "feature loss + GAN" baseline (``loss.terms.features``)."""
+
+    name = "featgan"
