@@ -27,20 +27,31 @@ def test_there_is_a_preset_per_table_row():
     for data in ("horse2zebra", "selfie2anime"):
         for method in ("cut", "fastcut", "sc", "sc_learned", "cyclegan_scl"):
             assert f"{method}_{data}" in names
+    for data in ("selfie2anime", "cityscapes"):
+        for method in ("cogan", "bigan", "simgan", "featgan", "dtn"):
+            assert f"{method}_{data}" in names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_experiment_preset_validates(path):
     cfg = resolve_train_config(None, None, str(path), {}, [])
-    assert cfg.method in ("pix2pix", "cyclegan", "cut", "fastcut", "sc")
+    assert cfg.method in ("pix2pix", "cyclegan", "cut", "fastcut", "sc", "cogan", "bigan",
+                          "simgan", "featgan", "dtn", "latent_transfer", "cyclegan_nst")
     assert cfg.name == path.stem
     assert cfg.data.root.startswith("./datasets/")
-    check_factory_params(lookup("generators", cfg.generator.name), cfg.generator.params,
-                         "generator", skip=2)
-    disc = lookup("discriminators", cfg.discriminator.name)
-    check_factory_params(disc, cfg.discriminator.params, "discriminator", skip=1)
-    # The geometry does not depend on the width: a narrow copy checks the field fits.
-    check_fits(disc(6, **{**cfg.discriminator.params, "ndf": 2}), cfg.data.crop_size)
+    if cfg.method == "cogan":  # builds coupled nets of its own: build them (no training)
+        from i2i.methods.cogan import FACTORIES
+
+        for kind, factory in FACTORIES.items():
+            block = getattr(cfg, kind)
+            check_factory_params(factory, block.params, kind, skip=3)
+    else:
+        check_factory_params(lookup("generators", cfg.generator.name), cfg.generator.params,
+                             "generator", skip=2)
+        disc = lookup("discriminators", cfg.discriminator.name)
+        check_factory_params(disc, cfg.discriminator.params, "discriminator", skip=1)
+        # The geometry does not depend on the width: a narrow copy checks the field fits.
+        check_fits(disc(6, **{**cfg.discriminator.params, "ndf": 2}), cfg.data.crop_size)
     lookup("losses", f"recon.{cfg.loss.recon}")
     for key, spec in cfg.loss.terms.items():  # every term names a registered one
         term = lookup("terms", spec.get("name", key))
