@@ -23,10 +23,11 @@ def register_losses() -> dict:
 
 @hookimpl
 def register_terms() -> dict:
+    from i2i.losses.bicycle_terms import KLGaussian, LatentL1
     from i2i.losses.patchnce import PatchNCE
     from i2i.losses.pixel_terms import PixelDistance, SourceDistance, TotalVariation
     from i2i.losses.spatial_correlative import SpatiallyCorrelative
 
     return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
             "self_reg": SourceDistance, "tv": TotalVariation, "patchnce": PatchNCE,
-            "scl": SpatiallyCorrelative}
+            "scl": SpatiallyCorrelative, "kl_gaussian": KLGaussian, "latent_l1": LatentL1}

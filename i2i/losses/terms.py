@@ -13,7 +13,9 @@ to the key, ``params`` are checked against the term's ``__init__``. Every method
 feeds the terms a user adds the *translation* of each of its directions: ``source`` (the
 input), ``result`` (its translation) and ``generator`` (the translating network, for terms
 that need its features). Methods also compose terms of their own (CycleGAN's ``cycle`` and
-``identity``, pix2pix's ``recon``) and feed those ``result``/``target`` pairs.
+``identity``, pix2pix's ``recon``) and feed those ``result``/``target`` pairs. A method with
+a latent code also feeds ``mu``/``logvar`` (its encoder's Gaussian) and ``latent``/
+``latent_target`` (a code recovered from a translation, and the code it was made from).
 
 To add a term: subclass :class:`LossTerm`, set ``needs``, implement ``loss(inputs) ->
 scalar`` and, if it learns, ``trainable = True`` (its parameters get an Adam with the
@@ -41,6 +43,11 @@ class TermInputs:
     result: torch.Tensor | None = None  # its translation (or reconstruction)
     target: torch.Tensor | None = None  # what ``result`` should equal, for pixel terms
     generator: nn.Module | None = None  # the translating network (for feature terms)
+    # latent codes, fed by methods that have them (BicycleGAN):
+    mu: torch.Tensor | None = None  # mean of the encoder's Gaussian q(z | target), (N, nz)
+    logvar: torch.Tensor | None = None  # its log-variance, (N, nz)
+    latent: torch.Tensor | None = None  # a code recovered from ``result`` by an encoder
+    latent_target: torch.Tensor | None = None  # the code ``result`` was made from
     direction: str = "AtoB"
     cache: dict = field(default_factory=dict)  # features computed once, shared by terms
 
