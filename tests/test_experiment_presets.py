@@ -32,7 +32,7 @@ def test_there_is_a_preset_per_table_row():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_experiment_preset_validates(path):
     cfg = resolve_train_config(None, None, str(path), {}, [])
-    assert cfg.method in ("pix2pix", "cyclegan", "cut", "fastcut", "sc")
+    assert cfg.method in ("pix2pix", "cyclegan", "cut", "fastcut", "sc", "bicyclegan")
     assert cfg.name == path.stem
     assert cfg.data.root.startswith("./datasets/")
     check_factory_params(lookup("generators", cfg.generator.name), cfg.generator.params,
