@@ -34,7 +34,7 @@ import torch
 from i2i.config import build_config
 from i2i.plugins import lookup
 
-METHODS = ("cut", "fastcut", "sc", "simgan")  # each against cyclegan, always measured
+METHODS = ("cut", "fastcut", "sc", "simgan", "featgan", "cogan", "bigan", "dtn")  # vs cyclegan
 
 
 def build(method: str, size: int, device: torch.device):

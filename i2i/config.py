@@ -52,6 +52,15 @@ class DiscriminatorConfig(ComponentConfig):
 
 
 @dataclass
+class EncoderConfig(ComponentConfig):
+    """The image encoder of a multimodal method (BicycleGAN's E): a registered encoder
+    (``register_encoders``) that maps an image to a Gaussian over ``latent_size`` numbers.
+    Methods without a latent code build no encoder and ignore this block."""
+
+    latent_size: int = _at_least(1, 8)
+
+
+@dataclass
 class DataConfig:
     root: str = "builtin:toy"
     load_size: int = _at_least(1, 286)
@@ -139,6 +148,7 @@ class RunConfig:
     generator: ComponentConfig = field(default_factory=lambda: ComponentConfig("resnet"))
     discriminator: DiscriminatorConfig = field(
         default_factory=lambda: DiscriminatorConfig("patchgan"))
+    encoder: EncoderConfig = field(default_factory=lambda: EncoderConfig("resnet"))
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

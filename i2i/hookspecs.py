@@ -35,6 +35,17 @@ def register_discriminators() -> dict:
 
 
 @hookspec
+def register_encoders() -> dict:
+    """Image encoders of multimodal methods: ``name -> factory(input_nc, latent_size,
+    **params) -> nn.Module``.
+
+    The module maps images (N, input_nc, H, W) in [-1, 1], of any size its method trains
+    at, to ``(mu, logvar)``, each (N, latent_size): a diagonal Gaussian over latent codes.
+    Keyword parameters are what ``encoder.params`` may set in a config.
+    """
+
+
+@hookspec
 def register_losses() -> dict:
     """Losses: ``name -> callable``. GAN losses are ``name -> GANLoss subclass``;
     reconstruction losses are ``name -> fn(pred, target) -> scalar tensor``.

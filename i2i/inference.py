@@ -8,6 +8,8 @@ translates and resizes back to the input's size; images smaller than the generat
 take (1x1, 1x3000) are padded up to its minimum first. Unreadable images (decompression
 bombs included) are collected and reported; every other image is translated. A full disk
 stops the batch at once (:class:`~i2i.errors.OutputError`): every later write would fail too.
+A multimodal method can be given latent codes (``latents``, :mod:`i2i.latent_codes`): K
+random samples per input (``NAME_k``) or one reference's code.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from i2i.images import (
     write_bytes_atomic,
 )
 from i2i.images import tensor_to_pil as to_pil
+from i2i.latent_codes import sample_path
 from i2i.outputs import disk_full, is_disk_full
 
 FITS = ("pad", "resize")
@@ -42,6 +45,13 @@ FITS = ("pad", "resize")
 class Job:
     source: Path
     dest: Path
+    samples: int = 0  # K > 0: K outputs NAME_0 ... NAME_{K-1}, one per latent code
+
+    @property
+    def outputs(self) -> list[Path]:
+        if not self.samples:
+            return [self.dest]
+        return [sample_path(self.dest, k) for k in range(self.samples)]
 
 
 @dataclass
@@ -52,8 +62,9 @@ class TranslateResult:
 
 def split_done(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
     """(to do, already done): an output that exists is complete, since every output is
-    written to a temp name and renamed; so a rerun after Ctrl-C continues."""
-    done = [job for job in jobs if job.dest.is_file()]
+    written to a temp name and renamed; so a rerun after Ctrl-C continues. A job with
+    samples is done when all of them are."""
+    done = [job for job in jobs if all(p.is_file() for p in job.outputs)]
     finished = {id(job) for job in done}
     return [job for job in jobs if id(job) not in finished], done
 
@@ -172,8 +183,12 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, 
 
 
 def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1,
-                    fit: str = "pad", workers: int = 2, progress=None) -> TranslateResult:
-    """Translate ``jobs`` with ``method``; ``progress(n)`` is called per image handled."""
+                    fit: str = "pad", workers: int = 2, progress=None,
+                    latents=None) -> TranslateResult:
+    """Translate ``jobs`` with ``method``; ``progress(n)`` is called per image handled.
+
+    ``latents`` (a multimodal method's, :mod:`i2i.latent_codes`): its ``codes(method,
+    batch_jobs)`` gives one code batch per output of each job (``Job.outputs``)."""
     cfg = method.cfg
     channels = cfg.data.input_nc if direction == "AtoB" else cfg.data.output_nc
     generator = method.nets.get(method.generator_for.get(direction, ""))
@@ -192,20 +207,30 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
                 continue
             batch_jobs, originals, x = item
             x, h, w = pad_to_multiple(x.to(method.device), multiple)
-            y = method.translate(x, direction)[..., :h, :w].float().cpu()
-            for job, (orig_h, orig_w), out in zip(batch_jobs, originals, y, strict=True):
-                img = to_pil(out)
-                if img.size != (orig_w, orig_h):  # --fit resize: back to the input's size
-                    img = img.resize((orig_w, orig_h), Image.Resampling.BICUBIC)
+            codes = latents.codes(method, batch_jobs) if latents is not None else [None]
+            outputs = [_translate(method, x, direction, z)[..., :h, :w].float().cpu()
+                       for z in codes]
+            for i, (job, (orig_h, orig_w)) in enumerate(zip(batch_jobs, originals,
+                                                            strict=True)):
+                remaining = (len(jobs) - handled) * len(codes)
                 try:
-                    _save(img, job.dest, protected, len(jobs) - handled)
-                    result.written.append(job.dest)
+                    for dest, y in zip(job.outputs, outputs, strict=True):
+                        img = to_pil(y[i])
+                        if img.size != (orig_w, orig_h):  # --fit resize: back to input size
+                            img = img.resize((orig_w, orig_h), Image.Resampling.BICUBIC)
+                        _save(img, dest, protected, remaining)
+                        result.written.append(dest)
                 except (DataError, OSError) as err:
                     result.failed.append((job.source, str(err)))
                 handled += 1
             if progress:
                 progress(len(batch_jobs))
     return result
+
+
+def _translate(method, x: torch.Tensor, direction: str, z: torch.Tensor | None):
+    """A method without latent codes is called as it always was (no ``z`` argument)."""
+    return method.translate(x, direction) if z is None else method.translate(x, direction, z=z)
 
 
 def _save(img: Image.Image, dest: Path, protected: frozenset[Path], remaining: int) -> None:

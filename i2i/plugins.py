@@ -35,6 +35,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 REGISTRY_KINDS = (
     "generators",
     "discriminators",
+    "encoders",
     "losses",
     "terms",
     "methods",

@@ -36,7 +36,8 @@ def test_there_is_a_preset_per_table_row():
 def test_experiment_preset_validates(path):
     cfg = resolve_train_config(None, None, str(path), {}, [])
     assert cfg.method in ("pix2pix", "cyclegan", "cut", "fastcut", "sc", "cogan", "bigan",
-                          "simgan", "featgan", "dtn", "latent_transfer", "cyclegan_nst")
+                          "simgan", "featgan", "dtn", "latent_transfer", "cyclegan_nst",
+                          "bicyclegan")
     assert cfg.name == path.stem
     assert cfg.data.root.startswith("./datasets/")
     if cfg.method == "cogan":  # builds coupled nets of its own: build them (no training)

@@ -14,8 +14,10 @@ def evaluate(
     runs: list[Path] = typer.Argument(
         None, help="Run folders (runs/NAME): translate their test split and score it."),
     metric: str = typer.Option("fid,kid", "--metric", "-m",
-                               help="Comma-separated: fid, kid, is, pr, lpips, psnr, ssim."),
-    real: Path = typer.Option(None, "--real", help="Folder of real (reference) images."),
+                               help="Comma-separated: fid, kid, is, pr, lpips, psnr, ssim, "
+                               "lpips-diversity."),
+    real: Path = typer.Option(None, "--real", help="Folder of real (reference) images "
+                              "(not needed by is and lpips-diversity)."),
     fake: list[Path] = typer.Option(None, "--fake",
                                     help="Folder of generated images; repeat for a table."),
     json_out: str = typer.Option(None, "--json", help="Write results as JSON ('-' = stdout)."),
@@ -54,6 +56,8 @@ def evaluate(
         i2i evaluate runs/h2z --metric fid,kid --all-checkpoints --plot fid_curve.png
 
         i2i evaluate runs/* --metric fid,kid --csv table.csv --plot table.png
+
+        i2i evaluate --metric lpips-diversity --fake ./shoes   # NAME_k samples, no --real
     """
     from i2i.errors import ConfigError, PartialFailure
     from i2i.metrics import report
@@ -62,8 +66,9 @@ def evaluate(
 
     if runs and (real is not None or fake):
         raise ConfigError("give run folders or --real/--fake folders, not both")
-    if not runs and (real is None or not fake):
-        raise ConfigError("give --real DIR and at least one --fake DIR (or run folders)")
+    if not runs and not fake:
+        raise ConfigError("give at least one --fake DIR, and --real DIR unless every metric "
+                          "reads the fake set alone (or give run folders)")
     if (all_checkpoints or checkpoint) and not runs:
         raise ConfigError("--all-checkpoints and --checkpoint apply to run folders only")
     from i2i.outputs import check_output_file

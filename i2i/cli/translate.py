@@ -1,4 +1,5 @@
-"""``i2i translate``: a trained run turns input images into outputs, one per input."""
+"""``i2i translate``: a trained run turns input images into outputs, one per input (or K
+per input with ``--samples K`` for a multimodal method such as BicycleGAN)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,15 @@ def translate(
                               help="Translate again outputs that already exist (default: "
                               "skip them, so a rerun after Ctrl-C continues)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    samples: int = typer.Option(None, "--samples", "-k",
+                                help="Multimodal methods (bicyclegan): K outputs per input, "
+                                "NAME_0 ... NAME_{K-1}, from K random latent codes."),
+    seed: int = typer.Option(None, "--seed",
+                             help="Seed of the --samples codes (default 0): the same seed "
+                             "gives the same outputs."),
+    reference: Path = typer.Option(None, "--reference",
+                                   help="Multimodal methods: one output per input, with the "
+                                   "latent code encoded from this example output image."),
 ) -> None:
     """Translate images with a trained run; outputs keep relative paths and stems.
 
@@ -40,6 +50,12 @@ def translate(
         i2i translate runs/toy builtin:toy/testA --out out/toy --batch-size 8
 
         i2i translate runs/h2z 'shots/**/*.jpg' --out zebras --checkpoint epoch_0100 --fit resize
+
+        i2i translate runs/edges2shoes ./edges --out ./shoes --samples 10 --seed 1
+
+        i2i translate runs/edges2shoes ./edges --out ./red --reference red_shoe.jpg
+
+    --samples or --reference on a method without latent codes is an error (exit 2).
     """
     from rich.progress import (
         BarColumn,
@@ -59,18 +75,23 @@ def translate(
         raise ConfigError(f"--fit is '{fit}'; choose one of: {', '.join(FITS)}")
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
+    _check_latent_options(samples, seed, reference)
     check_output_dir(out)
     method, cfg, path = load_for_inference(run, checkpoint, select_device(device), eval_mode)
     if direction not in method.generator_for:
         valid = ", ".join(method.generator_for)
         raise ConfigError(f"--direction '{direction}' is not one of: {valid}")
+    latents = _latents(method, samples, seed, reference, direction, out)
     jobs = collect_jobs([_expand_builtin(i, cfg.data.crop_size) for i in inputs], out, ext)
+    for job in jobs:
+        job.samples = samples or 0
     remove_stale_temps(out)
     done: list = []
     if not redo:
         jobs, done = split_done(jobs)
+    each = f", {samples} samples each" if samples else ""
     console.print(f"[bold]i2i translate[/] {len(jobs)} image(s) with {path.name} "
-                  f"({direction}) -> {out}")
+                  f"({direction}{each}) -> {out}")
     if done:
         console.print(f"skipping {len(done)} image(s) already translated in {out} (--redo "
                       "translates them again)")
@@ -82,7 +103,7 @@ def translate(
             method.on_translate_step = lambda step, total: bar.update(steps, completed=step,
                                                                        total=total)
         result = translate_files(method, jobs, direction, batch_size, fit, workers,
-                                 progress=lambda n: bar.advance(task, n))
+                                 progress=lambda n: bar.advance(task, n), latents=latents)
     console.print(f"[green]wrote {len(result.written)} image(s)[/] to {out}")
     if result.failed:
         for source, reason in result.failed:
@@ -91,6 +112,34 @@ def translate(
                 else "none were translated")
         raise PartialFailure(f"{len(result.failed)} of {len(jobs)} image(s) failed (listed "
                              f"above); {rest}")
+
+
+def _check_latent_options(samples: int | None, seed: int | None, reference: Path | None):
+    """The latent-code options make sense together only so (checked before any loading)."""
+    from i2i.errors import ConfigError
+    from i2i.latent_codes import check_samples
+
+    if samples is not None and reference is not None:
+        raise ConfigError("--samples draws random latent codes and --reference encodes one; "
+                          "give one of them")
+    if seed is not None and samples is None:
+        raise ConfigError("--seed picks the random codes of --samples; give --samples K too")
+    if samples is not None:
+        check_samples(samples)
+
+
+def _latents(method, samples: int | None, seed: int | None, reference: Path | None,
+             direction: str, out: Path):
+    """The codes translate gives a multimodal method: None (one plain output per input),
+    K random ones, or a reference's. A method without codes refuses both in one line."""
+    from i2i.latent_codes import RandomSamples, ReferenceCode
+
+    if samples is not None:
+        method.require_latents("--samples")
+        return RandomSamples(samples, 0 if seed is None else seed, out)
+    if reference is not None:
+        return ReferenceCode(method, reference, direction)
+    return None
 
 
 def _expand_builtin(item: str, size: int) -> str:

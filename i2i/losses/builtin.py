@@ -23,6 +23,7 @@ def register_losses() -> dict:
 
 @hookimpl
 def register_terms() -> dict:
+    from i2i.losses.bicycle_terms import KLGaussian, LatentL1
     from i2i.losses.feature_terms import FeatureDistance
     from i2i.losses.patchnce import PatchNCE
     from i2i.losses.pixel_terms import PixelDistance, SourceDistance, TotalVariation
@@ -31,4 +32,5 @@ def register_terms() -> dict:
 
     return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
             "self_reg": SourceDistance, "tv": TotalVariation, "patchnce": PatchNCE,
-            "scl": SpatiallyCorrelative, "style": Style, "features": FeatureDistance}
+            "scl": SpatiallyCorrelative, "style": Style, "features": FeatureDistance,
+            "kl_gaussian": KLGaussian, "latent_l1": LatentL1}

@@ -16,6 +16,9 @@ that need its features) and, for unpaired methods, ``reference`` (the batch of r
 of the domain translated into, for terms that compare statistics such as style). Methods
 also compose terms of their own (CycleGAN's ``cycle`` and
 ``identity``, pix2pix's ``recon``) and feed those ``result``/``target`` pairs.
+A method with a latent code also feeds ``mu``/``logvar`` (its encoder's Gaussian) and
+``latent``/``latent_target`` (a code recovered from a translation, and the code it was made
+from).
 
 To add a term: subclass :class:`LossTerm`, set ``needs``, implement ``loss(inputs) ->
 scalar`` and, if it learns, ``trainable = True`` (its parameters get an Adam with the
@@ -44,6 +47,11 @@ class TermInputs:
     target: torch.Tensor | None = None  # what ``result`` should equal, for pixel terms
     generator: nn.Module | None = None  # the translating network (for feature terms)
     reference: torch.Tensor | None = None  # real images of ``result``'s domain (style)
+    # latent codes, fed by methods that have them (BicycleGAN):
+    mu: torch.Tensor | None = None  # mean of the encoder's Gaussian q(z | target), (N, nz)
+    logvar: torch.Tensor | None = None  # its log-variance, (N, nz)
+    latent: torch.Tensor | None = None  # a code recovered from ``result`` by an encoder
+    latent_target: torch.Tensor | None = None  # the code ``result`` was made from
     direction: str = "AtoB"
     cache: dict = field(default_factory=dict)  # features computed once, shared by terms
 

@@ -3,6 +3,13 @@
 The loop owns devices, precision, DDP, schedules, checkpoints and callbacks. A method owns
 its networks (``self.nets``: name -> module; what checkpoints save), its optimisers
 (``self.optimizers``), and one ``training_step(batch) -> {loss name: float}``.
+
+Multimodal methods (one input, many outputs: BicycleGAN) translate with a latent code z.
+Such a method sets ``self.latent_size`` (nz > 0, from its config), accepts ``z`` (N, nz) in
+:meth:`Method.translate` (``z=None``: its one deterministic output, e.g. the prior's mean),
+implements :meth:`Method.encode_latent` (the code of an example output, for
+``translate --reference``) and, if its prior is not N(0, I), :meth:`Method.sample_latents`.
+``i2i translate --samples K`` then works for it with no further code.
 """
 
 from __future__ import annotations
@@ -13,7 +20,13 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from i2i.config import ComponentConfig, RunConfig, check_factory_params, load_preset
+from i2i.config import (
+    ComponentConfig,
+    EncoderConfig,
+    RunConfig,
+    check_factory_params,
+    load_preset,
+)
 from i2i.errors import ConfigError
 from i2i.losses.gan import gradient_penalty
 from i2i.methods.packing import Packer, check_pack
@@ -38,6 +51,9 @@ class Method:
     #: the method's own settings (``options.<name>`` in the config) and their defaults;
     #: read them with :meth:`option`. To add one, add it here and document it.
     options: ClassVar[dict] = {}
+    #: numbers in the latent code :meth:`translate` takes as ``z``; 0: no code (one output
+    #: per input). A multimodal method sets it per instance, from its config.
+    latent_size: int = 0
 
     def __init__(self, cfg: RunConfig, device: torch.device, training: bool = True):
         self.cfg, self.device, self.training = cfg, device, training
@@ -89,6 +105,15 @@ class Method:
         factory = lookup("generators", block.name)
         check_factory_params(factory, block.params, "generator", skip=2)
         return self._place(factory(input_nc, output_nc, **block.params))
+
+    def build_encoder(self, block: EncoderConfig, input_nc: int) -> nn.Module:
+        """A registered encoder (``encoder.name``): images -> (mu, logvar) of
+        ``block.latent_size`` numbers each."""
+        from i2i.plugins import lookup
+
+        factory = lookup("encoders", block.name)
+        check_factory_params(factory, block.params, "encoder", skip=2)
+        return self._place(factory(input_nc, block.latent_size, **block.params))
 
     def build_discriminator(self, block: ComponentConfig, input_nc: int) -> nn.Module:
         """A registered discriminator for ``input_nc``-channel samples; with PacGAN
@@ -239,12 +264,39 @@ class Method:
                 logs.update(losses)
                 self.backward_and_step(sum(losses.values()), key)
 
-    def translate(self, x: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
-        """Translate a batch (NCHW in [-1, 1]) with the generator for ``direction``."""
+    def translate(self, x: torch.Tensor, direction: str = "AtoB",
+                  z: torch.Tensor | None = None) -> torch.Tensor:
+        """Translate a batch (NCHW in [-1, 1]) with the generator for ``direction``.
+
+        ``z`` (N, latent_size): the latent codes of a multimodal method, one per image;
+        a method without codes takes none (see the module docstring)."""
         if direction not in self.generator_for:
             valid = ", ".join(self.generator_for)
             raise ConfigError(f"{self.name} cannot translate '{direction}'; choose one of: {valid}")
+        if z is not None:
+            self.require_latents("a latent code z")
         return self.nets[self.generator_for[direction]](x)
+
+    # ------------------------------------------------------------------ latent codes
+    def require_latents(self, what: str) -> None:
+        """A one-line ConfigError when this method has no latent code to use for ``what``."""
+        from i2i.errors import ConfigError
+
+        if self.latent_size <= 0:
+            raise ConfigError(f"{what} needs a multimodal method (one with a latent code, "
+                              f"e.g. bicyclegan); {self.name} makes one output per input")
+
+    def sample_latents(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` codes from the prior, drawn on the CPU from ``generator`` (so a seed gives
+        the same codes on every device): N(0, I) unless a method overrides it."""
+        self.require_latents("random latent codes")
+        return torch.randn(n, self.latent_size, generator=generator)
+
+    def encode_latent(self, y: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
+        """The latent codes (N, latent_size) of example outputs ``y`` of ``direction``
+        (a multimodal method's encoder: the mean of its Gaussian)."""
+        self.require_latents("encoding a reference image")
+        raise NotImplementedError(f"{self.name} has a latent code but no encoder")
 
     def inference_mode(self) -> None:
         """Put nets in the mode used for translation (eval by default)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from i2i import hookimpl
+from i2i.methods.bicyclegan import BicycleGAN
 from i2i.methods.bigan import BiGAN
 from i2i.methods.cogan import CoGAN
 from i2i.methods.cyclegan import CycleGAN, CycleGANNST
@@ -23,4 +24,5 @@ def register_methods() -> dict:
     return {"cyclegan": CycleGAN, "pix2pix": Pix2Pix, "cut": CUT, "fastcut": FastCUT,
             "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN, "featgan": FeatureLossGAN,
             "cogan": CoGAN, "bigan": BiGAN, "dtn": DTN,
-            "latent_transfer": LatentTransfer, "cyclegan_nst": CycleGANNST}
+            "latent_transfer": LatentTransfer, "cyclegan_nst": CycleGANNST,
+            "bicyclegan": BicycleGAN}

@@ -3,8 +3,10 @@
 Two kinds. A :class:`SetMetric` compares two *sets* of images through their features
 (FID, KID, IS, precision/recall) and reads them from the :class:`~i2i.metrics.job.EvalJob`
 it is handed. A :class:`PairedMetric` scores each (real, fake) pair of images matched by
-file name (LPIPS, PSNR, SSIM) and the job averages it. To add a metric, subclass one of
-them and return ``{"name": instance}`` from a ``register_metrics`` hookimpl.
+file name (LPIPS, PSNR, SSIM) and the job averages it. A set metric that reads the fake
+set alone (IS, LPIPS diversity) says ``needs_real = False``, so ``--real`` may be left
+out. To add a metric, subclass one of them and return ``{"name": instance}`` from a
+``register_metrics`` hookimpl.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class Metric:
     columns: ClassVar[tuple[str, ...]] = ()
     lower_is_better: ClassVar[bool] = True
     paired: ClassVar[bool] = False
+    #: reads the --real set (False: the fake set alone; ``job.real`` may then be None)
+    needs_real: ClassVar[bool] = True
 
 
 class SetMetric(Metric):

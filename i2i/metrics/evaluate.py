@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from i2i.console import console
-from i2i.errors import DataError
+from i2i.errors import ConfigError, DataError
 from i2i.images import reason
 from i2i.metrics.base import Metric, PairedMetric, SetMetric
 from i2i.metrics.job import EvalJob, EvalOptions, ImageSet
@@ -45,17 +45,24 @@ def metric_objects(names: tuple[str, ...] | list[str]) -> list[Metric]:
     return metrics  # type: ignore[return-value]
 
 
-def evaluate_folders(real: Path, fakes: list[Path], options: EvalOptions,
+def evaluate_folders(real: Path | None, fakes: list[Path], options: EvalOptions,
                      names: list[str] | None = None, warned: set[str] | None = None
                      ) -> EvalResult:
     """Score every folder in ``fakes`` against ``real`` with ``options.metrics``.
 
-    ``warned``: warnings already shown (shared by callers that score in several calls).
+    ``real`` may be None when no metric needs it (``Metric.needs_real``: IS, LPIPS
+    diversity). ``warned``: warnings already shown (shared by callers that score in
+    several calls).
     """
     warned = set() if warned is None else warned
     metrics = metric_objects(options.metrics)
+    if real is None:
+        wanting = [m.name for m in metrics if m.needs_real]
+        if wanting:
+            raise ConfigError(f"--metric {','.join(wanting)} compares with real images; "
+                              "give --real DIR")
     device = select_device(options.device)
-    real_set = ImageSet.from_folder(real, "--real", cacheable=True)
+    real_set = None if real is None else ImageSet.from_folder(real, "--real", cacheable=True)
     fake_sets = [ImageSet.from_folder(f, "--fake") for f in fakes]
     result = EvalResult(columns=[c for m in metrics for c in m.columns],
                         lower_is_better={c: m.lower_is_better for m in metrics
@@ -64,7 +71,9 @@ def evaluate_folders(real: Path, fakes: list[Path], options: EvalOptions,
     for i, fake_set in enumerate(fake_sets):
         job = EvalJob(real_set, fake_set, options, device, warned)
         row: dict = {"name": names[i] if names else fake_set.root.name,
-                     "fake": str(fake_set.root), "real": str(real_set.root)}
+                     "fake": str(fake_set.root)}
+        if real_set is not None:
+            row["real"] = str(real_set.root)
         paired = [m for m in metrics if isinstance(m, PairedMetric)]
         n_pairs = 0
         if paired:
@@ -86,6 +95,8 @@ def _counts_used(job: EvalJob, n_pairs: int | None) -> dict:
     kinds, ``n_pairs`` as well."""
     counts: dict = {}
     for key, image_set in (("n_real", job.real), ("n_fake", job.fake)):
+        if image_set is None:
+            continue  # no --real: nothing of it was used
         if image_set.feats is not None:
             counts[key] = len(image_set.feats)
         elif n_pairs is not None:

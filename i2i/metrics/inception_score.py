@@ -33,6 +33,7 @@ class InceptionScore(SetMetric):
     columns = ("is", "is_std")
     lower_is_better = False
     needs_logits = True
+    needs_real = False
 
     def compute(self, job):
         fake = job.features("fake", logits=True)

@@ -64,11 +64,13 @@ class ImageSet:
 
 @dataclass
 class EvalJob:
-    real: ImageSet
+    real: ImageSet | None  # None when every metric reads the fake set only (IS, diversity)
     fake: ImageSet
     options: EvalOptions
     device: torch.device
     warned: set[str] = field(default_factory=set)
+    #: file -> reason, for images a metric read by itself and could not (not features)
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     def warn_once(self, key: str, message: str) -> None:
         if key not in self.warned:
@@ -109,6 +111,7 @@ class EvalJob:
     def bad_files(self) -> list[tuple[str, str]]:
         seen: dict[str, str] = {}
         for image_set in (self.real, self.fake):
-            if image_set.feats is not None:
+            if image_set is not None and image_set.feats is not None:
                 seen.update(image_set.feats.bad)
+        seen.update(self.unreadable)
         return list(seen.items())

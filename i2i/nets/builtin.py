@@ -1,9 +1,10 @@
-"""Built-in generators and discriminators, registered like any plugin's."""
+"""Built-in generators, discriminators and encoders, registered like any plugin's."""
 
 from __future__ import annotations
 
 from i2i import hookimpl
 from i2i.nets.discriminators.patchgan import imagegan, patchgan, pixelgan
+from i2i.nets.encoders.resnet import resnet_encoder
 from i2i.nets.generators.resnet import resnet, resnet_6blocks, resnet_9blocks
 from i2i.nets.generators.unet import encoder_decoder, unet, unet_128, unet_256
 
@@ -18,3 +19,8 @@ def register_generators() -> dict:
 @hookimpl
 def register_discriminators() -> dict:
     return {"patchgan": patchgan, "basic": patchgan, "pixel": pixelgan, "imagegan": imagegan}
+
+
+@hookimpl
+def register_encoders() -> dict:
+    return {"resnet": resnet_encoder}
