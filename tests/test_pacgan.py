@@ -70,11 +70,43 @@ def test_a_short_last_batch_is_filled_up_to_whole_packs():
     assert packed[1, 3, 0, 0].item() in {0, 1, 2, 3}  # the fourth slot: an earlier real
 
 
-@pytest.mark.parametrize(("pack", "batch"), [(3, 4), (2, 5), (0, 1)])
-def test_a_pack_that_cannot_arrange_the_batch_is_one_line(pack, batch):
+def test_a_generator_pass_after_the_discriminator_step_never_packs_a_fake_with_itself():
+    packer = Packer(2, seed=0)
+    packer.pack("D", "fake", images(1, 1), remember=True)  # an earlier step's fake
+    for step in range(2, 30):  # D remembers this step's fake, then G packs the same one
+        packer.pack("D", "fake", images(1, step), remember=True)
+        packed = packer.pack("D", "fake", images(1, step), remember=False)
+        assert packed[0, 3, 0, 0].item() != step
+
+
+@pytest.mark.parametrize(("pack", "batch", "preprocess"), [
+    (3, 4, "resize_and_crop"), (2, 5, "crop"), (0, 1, "crop"), (2, 1, "none"),
+    (2, 1, "scale_width")])
+def test_a_pack_that_cannot_arrange_the_batch_is_one_line(pack, batch, preprocess):
     with pytest.raises(ConfigError) as err:
-        check_pack(pack, batch)
+        check_pack(pack, batch, preprocess)
     assert "\n" not in str(err.value) and "discriminator.pack" in str(err.value)
+
+
+def test_generator_passes_pack_only_fakes_and_store_nothing(tmp_path, monkeypatch):
+    """Spied on every method step: D's passes remember, G's passes are fakes and don't."""
+    calls = []
+    original = Packer.pack
+
+    def spy(self, key, kind, x, remember):
+        calls.append((kind, remember, x.requires_grad))
+        return original(self, key, kind, x, remember)
+
+    monkeypatch.setattr(Packer, "pack", spy)
+    for method in ("cyclegan", "cut"):
+        cfg = method_config(tmp_path, method, ["discriminator.pack=2", "data.batch_size=1"])
+        m = lookup("methods", method)(cfg, torch.device("cpu"))
+        batch = {"A": torch.rand(1, 3, 32, 32) * 2 - 1, "B": torch.rand(1, 3, 32, 32) * 2 - 1}
+        calls.clear()
+        m.training_step(batch)
+        g_calls = [c for c in calls if c[2]]  # carrying gradient: the generator's passes
+        assert g_calls and all(kind == "fake" and not remember for kind, remember, _ in g_calls)
+        assert all(remember for _, remember, grad in calls if not grad)
 
 
 def method_config(tmp_path, method: str, extra: list[str], steps: int = 2, name: str = "r"):

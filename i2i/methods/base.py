@@ -71,7 +71,7 @@ class Method:
                               f"valid options: {valid}")
         self.pack = cfg.discriminator.pack  # PacGAN: samples per discriminator input
         if training:
-            check_pack(self.pack, cfg.data.batch_size)
+            check_pack(self.pack, cfg.data.batch_size, cfg.data.preprocess)
         self.packer = Packer(self.pack, cfg.train.seed)
 
     def option(self, name: str):

@@ -35,15 +35,20 @@ class ImagePool:
 
     def state_dict(self) -> dict:
         stored = torch.cat(self.images).cpu() if self.images else torch.empty(0)
-        return {"images": stored, "rng": _rng_state_to_list(self.rng.getstate())}
+        return {"images": stored, "rng": rng_state_to_list(self.rng)}
 
     def load_state_dict(self, state: dict, device: torch.device) -> None:
         stored = state["images"]
         self.images = [img.unsqueeze(0).to(device) for img in stored] if stored.numel() else []
-        version, internal, gauss = state["rng"]
-        self.rng.setstate((version, tuple(internal), gauss))
+        rng_state_from_list(self.rng, state["rng"])
 
 
-def _rng_state_to_list(state: tuple) -> list:
-    version, internal, gauss = state
+def rng_state_to_list(rng: random.Random) -> list:
+    """A Python RNG's state as plain lists, which ``weights_only`` checkpoint loading takes."""
+    version, internal, gauss = rng.getstate()
     return [version, list(internal), gauss]
+
+
+def rng_state_from_list(rng: random.Random, state: list) -> None:
+    version, internal, gauss = state
+    rng.setstate((version, tuple(internal), gauss))

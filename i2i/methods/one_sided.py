@@ -32,7 +32,7 @@ from i2i.losses.criteria import gan_loss
 from i2i.losses.patchnce import FLIPPED_RESULT, SOURCE_FEATURES
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
-from i2i.methods.image_pool import ImagePool
+from i2i.methods.image_pool import ImagePool, rng_state_from_list, rng_state_to_list
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 
@@ -134,15 +134,13 @@ class OneSided(Method):
         one (Python's Random state as plain lists, which weights_only loading accepts)."""
         if not self.training:
             return {}
-        version, internal, gauss = self.flip_rng.getstate()
-        return {**super().extra_state(), "flip_rng": [version, list(internal), gauss],
+        return {**super().extra_state(), "flip_rng": rng_state_to_list(self.flip_rng),
                 "pool": self.pool.state_dict()}
 
     def load_extra_state(self, state: dict) -> None:
         super().load_extra_state(state)
         if self.training and "flip_rng" in state:
-            version, internal, gauss = state["flip_rng"]
-            self.flip_rng.setstate((version, tuple(internal), gauss))
+            rng_state_from_list(self.flip_rng, state["flip_rng"])
         if self.training and "pool" in state:
             self.pool.load_state_dict(state["pool"], self.device)
 

@@ -21,14 +21,23 @@ import zlib
 import torch
 
 from i2i.errors import ConfigError
+from i2i.methods.image_pool import rng_state_from_list, rng_state_to_list
 
 CAPACITY = 50  # stored samples per (discriminator, kind): CycleGAN's image-pool size
 
 
-def check_pack(pack: int, batch_size: int) -> None:
-    """One line when m packs neither a whole batch nor completes one from earlier samples."""
+FIXED_SIZE_MODES = ("resize_and_crop", "crop", "scale_width_and_crop")  # same-size samples
+
+
+def check_pack(pack: int, batch_size: int, preprocess: str = "resize_and_crop") -> None:
+    """One line when m packs neither a whole batch nor completes one from earlier samples,
+    or when samples of different sizes could not be concatenated."""
     if pack < 1:
         raise ConfigError(f"'discriminator.pack' is {pack}; it must be 1 (no packing) or more")
+    if pack > 1 and preprocess not in FIXED_SIZE_MODES:
+        raise ConfigError(f"discriminator.pack={pack} packs samples of one size, but "
+                          f"data.preprocess={preprocess} keeps each image's own; use one of: "
+                          f"{', '.join(FIXED_SIZE_MODES)}")
     if pack > 1 and batch_size >= pack and batch_size % pack:
         raise ConfigError(
             f"discriminator.pack={pack} does not divide data.batch_size={batch_size}; use a "
@@ -42,35 +51,45 @@ class Companions:
     def __init__(self, seed: int, capacity: int = CAPACITY):
         self.capacity = capacity
         self.images: list[torch.Tensor] = []
+        self.latest: list[int] = []  # slots the last remember() wrote
         self.rng = random.Random(seed)
 
-    def draw(self, n: int, like: torch.Tensor) -> torch.Tensor:
+    def draw(self, n: int, like: torch.Tensor, avoid_latest: bool = False) -> torch.Tensor:
         """``n`` stored samples (with repeats if fewer are stored), or, before anything is
-        stored, copies of ``like``'s samples in turn (the very first step only)."""
-        if not self.images:
+        stored, copies of ``like``'s samples in turn (the very first step only).
+
+        ``avoid_latest``: not the samples the last :meth:`remember` stored, so a generator
+        pass after the discriminator's step never packs a fake with its own copy."""
+        slots = [i for i in range(len(self.images)) if not (avoid_latest and i in self.latest)]
+        slots = slots or list(range(len(self.images)))  # only the latest: better than none
+        if not slots:
             idx = [i % like.shape[0] for i in range(n)]
             return like.detach()[idx]
-        chosen = [self.images[self.rng.randrange(len(self.images))] for _ in range(n)]
+        chosen = [self.images[slots[self.rng.randrange(len(slots))]] for _ in range(n)]
         return torch.cat(chosen).to(device=like.device, dtype=like.dtype)
 
     def remember(self, x: torch.Tensor) -> None:
+        self.latest = []
         for image in x.detach():
             image = image.unsqueeze(0).clone()
             if len(self.images) < self.capacity:
                 self.images.append(image)
+                self.latest.append(len(self.images) - 1)
             else:  # replace a random one: the store keeps a spread of training time
-                self.images[self.rng.randrange(self.capacity)] = image
+                slot = self.rng.randrange(self.capacity)
+                self.images[slot] = image
+                self.latest.append(slot)
 
     def state_dict(self) -> dict:
-        version, internal, gauss = self.rng.getstate()
         stored = torch.cat(self.images).cpu() if self.images else torch.empty(0)
-        return {"images": stored, "rng": [version, list(internal), gauss]}
+        return {"images": stored, "latest": list(self.latest),
+                "rng": rng_state_to_list(self.rng)}
 
     def load_state_dict(self, state: dict, device: torch.device) -> None:
         stored = state["images"]
         self.images = [i.unsqueeze(0).to(device) for i in stored] if stored.numel() else []
-        version, internal, gauss = state["rng"]
-        self.rng.setstate((version, tuple(internal), gauss))
+        self.latest = list(state.get("latest", []))
+        rng_state_from_list(self.rng, state["rng"])
 
 
 class Packer:
@@ -94,7 +113,7 @@ class Packer:
             packs = -(-b // m)
             missing = packs * m - b
         if missing:
-            extra = store.draw(missing, x)
+            extra = store.draw(missing, x, avoid_latest=not remember)
             if b < m:  # sample i gets companions i, i+b, ... so each pack leads with a new one
                 rows = [torch.cat([x[i:i + 1], extra[i::b]]) for i in range(b)]
                 full = torch.cat(rows)
