@@ -89,3 +89,19 @@ def test_features_term_without_vgg16_says_how_to_get_it(tmp_path, monkeypatch):
     with pytest.raises(WeightsError, match="i2i download --weights vgg16") as err:
         make_term()
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("name", "needs"), [("features", ("source", "result")),
+                                            ("style", ("result", "reference"))])
+def test_vgg_terms_compute_in_fp32_under_bf16_autocast(vgg_weights, name, needs):
+    """Gram matrices and feature distances are differences of small numbers: under a bf16
+    autocast (the --precision bf16 training pass) they must still be the fp32 values."""
+    cfg = build_config([{"data": {"crop_size": 32}}])
+    spec = {"t": {"name": name, "weight": 1.0,
+                  "params": {"network": "vgg16"} if name == "style" else {}}}
+    (built,) = build_terms(spec, TermContext(cfg, CPU), needs)
+    inputs = TermInputs(source=images(0), result=images(1), reference=images(2))
+    exact = built.term(inputs).item()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = built.term(inputs)
+    assert mixed.dtype == torch.float32 and mixed.item() == pytest.approx(exact, rel=1e-6)

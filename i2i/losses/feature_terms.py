@@ -25,7 +25,7 @@ import torch
 from i2i.errors import ConfigError
 from i2i.losses.reconstruction import l1, l2
 from i2i.losses.terms import LossTerm, TermContext, TermInputs
-from i2i.nets.vgg import check_layers, layer_names, load_vgg, min_size_for
+from i2i.nets.vgg import check_layers, frozen_vgg, layer_names, min_size_for
 
 NETWORKS = ("vgg16", "vgg19")
 DEFAULT_LAYERS = ["conv4_2"]  # read, never changed
@@ -62,14 +62,13 @@ class FeatureDistance(LossTerm):
         # A plain attribute, not a submodule: frozen and never written into checkpoints.
         # Weights via the registry (I2I_WEIGHTS_DIR or the cache; a one-line error that says
         # how to get them if absent).
-        self.__dict__["vgg"] = load_vgg(network, pooling="max", last_layer=deepest,
-                                        device=ctx.device)
+        self.__dict__["vgg"] = frozen_vgg(network, deepest, ctx.device)
 
     def features(self, images: torch.Tensor) -> list[torch.Tensor]:
         """VGG activations of ``layers`` for images in [-1, 1] (grey repeated to RGB)."""
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
-        found = self.vgg((images.float() + 1) / 2, self.layers)  # [-1, 1] -> VGG's [0, 1]
+        found = self.vgg.of_tanh_images(images, self.layers)
         return [found[name] for name in self.layers]
 
     def loss(self, inputs: TermInputs) -> torch.Tensor:

@@ -25,7 +25,7 @@ from torch import nn
 
 from i2i.errors import ConfigError
 from i2i.losses.terms import LossTerm, TermContext, TermInputs
-from i2i.nets.vgg import WIDTHS, check_layers, layer_names, load_vgg
+from i2i.nets.vgg import WIDTHS, check_layers, frozen_vgg, layer_names
 
 DEFAULT_LAYERS = ["conv3_1", "conv4_1", "conv4_3"]  # read, never changed
 
@@ -50,8 +50,7 @@ class SpatiallyCorrelative(LossTerm):
         deepest = max(layers, key=layer_names("vgg16").index)
         # a plain attribute, not a submodule: frozen and never written into checkpoints
         # weights via the registry (I2I_WEIGHTS_DIR or the cache; a one-line error if absent)
-        self.__dict__["vgg"] = load_vgg("vgg16", pooling="max", last_layer=deepest,
-                                        device=ctx.device)
+        self.__dict__["vgg"] = frozen_vgg("vgg16", deepest, ctx.device)
         self._check_sizes(ctx.cfg.data.crop_size, ctx.where)
         self.learned = learned
         if learned:
@@ -98,7 +97,7 @@ class SpatiallyCorrelative(LossTerm):
 
     # ------------------------------------------------------------------ features
     def _features(self, images: torch.Tensor) -> list[torch.Tensor]:
-        found = self.vgg((images.float() + 1) / 2, self.layers)  # [-1, 1] -> VGG's [0, 1]
+        found = self.vgg.of_tanh_images(images, self.layers)
         feats = [found[name] for name in self.layers]
         if self.learned:
             feats = [head(f) for head, f in zip(self.heads, feats, strict=True)]

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from i2i.errors import ConfigError
 from i2i.losses.terms import LossTerm, TermContext, TermInputs
-from i2i.nets.vgg import check_layers, layer_names, load_vgg, min_size_for
+from i2i.nets.vgg import check_layers, frozen_vgg, layer_names, min_size_for
 from i2i.stylize.losses import gram_matrix
 
 STYLE_LAYERS = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]  # Gatys et al.
@@ -31,28 +31,31 @@ class Style(LossTerm):
                  layers: list = STYLE_LAYERS, layer_weights: list | None = None) -> None:
         super().__init__(ctx)
         layers = list(layers)
-        check_layers(network, layers)
+        try:
+            check_layers(network, layers)
+        except ConfigError as err:  # the same message, with where to fix it
+            raise ConfigError(f"{ctx.where}.params.layers: {err}") from None
         weights = [1.0] * len(layers) if layer_weights is None else list(layer_weights)
         if len(weights) != len(layers) or any(w < 0 for w in weights):
             raise ConfigError(f"{ctx.where}.params.layer_weights needs one weight >= 0 per "
                               f"layer ({len(layers)}: {', '.join(layers)})")
         size = ctx.cfg.data.crop_size
+        deepest = max(layers, key=layer_names(network).index)
         if size < min_size_for(network, layers):
-            raise ConfigError(f"style layer {layers[-1]} needs --size of at least "
+            raise ConfigError(f"{ctx.where}: style layer {deepest} needs --size of at least "
                               f"{min_size_for(network, layers)} px, got {size}")
         self.layers, self.layer_weights = layers, weights
-        deepest = max(layers, key=layer_names(network).index)
         # a plain attribute, not a submodule: frozen and never written into checkpoints
-        self.__dict__["vgg"] = load_vgg(network, pooling="max", last_layer=deepest,
-                                        device=ctx.device)
+        self.__dict__["vgg"] = frozen_vgg(network, deepest, ctx.device)
 
     def loss(self, inputs: TermInputs) -> torch.Tensor:
         with torch.no_grad():  # the domain's style: a fixed target for this step
-            ref = self.vgg((inputs.reference.float() + 1) / 2, self.layers)
-            targets = {n: gram_matrix(ref[n]).mean(0, keepdim=True) for n in self.layers}
-        found = self.vgg((inputs.result.float() + 1) / 2, self.layers)
+            ref = self.vgg.of_tanh_images(inputs.reference, self.layers)
+        found = self.vgg.of_tanh_images(inputs.result, self.layers)
         total = 0.0
-        for name, weight in zip(self.layers, self.layer_weights, strict=True):
-            gram = gram_matrix(found[name])
-            total = total + weight * F.mse_loss(gram, targets[name].expand_as(gram))
+        with torch.autocast(inputs.result.device.type, enabled=False):  # Grams in fp32
+            for name, weight in zip(self.layers, self.layer_weights, strict=True):
+                target = gram_matrix(ref[name]).mean(0, keepdim=True)
+                gram = gram_matrix(found[name])
+                total = total + weight * F.mse_loss(gram, target.expand_as(gram))
         return total

@@ -37,7 +37,7 @@ import torch
 from i2i.errors import ConfigError
 from i2i.methods.base import Method
 from i2i.nets.feature_translator import FeatureTranslator
-from i2i.nets.vgg import WIDTHS, check_layers, layer_names, load_vgg, min_size_for
+from i2i.nets.vgg import WIDTHS, check_layers, frozen_vgg, layer_names, min_size_for
 from i2i.stylize.losses import content_loss, gram_matrix, style_loss
 from i2i.stylize.optimize import optimize_pixels
 from i2i.stylize.settings import StylizeSettings
@@ -89,7 +89,7 @@ class LatentTransfer(Method):
             style_weight=self.option("style_weight"), tv_weight=self.option("tv_weight"))
         deepest = max(self.layers, key=layer_names(network).index)
         # frozen, not a net of the method: never saved, never trained
-        self.vgg = load_vgg(network, pooling="max", last_layer=deepest, device=device)
+        self.vgg = frozen_vgg(network, deepest, device)
         widths = {n: WIDTHS[int(n[4]) - 1] for n in self.layers}
         self.nets["T"] = self._place(FeatureTranslator(widths, self.option("residual")))
         if self.option("residual"):
@@ -100,12 +100,15 @@ class LatentTransfer(Method):
             self.optimizers["T"] = self.make_adam(self.nets["T"])
 
     def _features(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        return self.vgg((images.float() + 1) / 2, self.layers)  # [-1, 1] -> VGG's [0, 1]
+        return self.vgg.of_tanh_images(images, self.layers)
 
     def feature_losses(self, translated: dict, target: dict) -> dict[str, torch.Tensor]:
-        content = content_loss(translated[self.content_layer], target[self.content_layer])
-        grams = {n: gram_matrix(target[n]) for n in self.style_layers}
-        style = style_loss(translated, grams, self.style_weights)
+        """The weighted content and style losses, in fp32 (small Gram differences)."""
+        translated = {n: f.float() for n, f in translated.items()}
+        with torch.autocast(next(iter(translated.values())).device.type, enabled=False):
+            content = content_loss(translated[self.content_layer], target[self.content_layer])
+            grams = {n: gram_matrix(target[n]) for n in self.style_layers}
+            style = style_loss(translated, grams, self.style_weights)
         return {"content": self.option("content_weight") * content,
                 "style": self.option("style_weight") * style}
 

@@ -123,6 +123,14 @@ class VGGFeatures(nn.Module):
                 )
         self.layers.load_state_dict({key: state[key] for key in own}, strict=True)
 
+    def of_tanh_images(self, images: torch.Tensor,
+                       wanted: Sequence[str]) -> dict[str, torch.Tensor]:
+        """:meth:`forward` for images in [-1, 1] (what generators make), in fp32 whatever
+        autocast is on: the losses built on these features (Gram matrices, feature
+        distances) are differences of small numbers that bf16 would blur."""
+        with torch.autocast(images.device.type, enabled=False):
+            return self((images.float() + 1) / 2, wanted)
+
     def forward(self, image: torch.Tensor, wanted: Sequence[str]) -> dict[str, torch.Tensor]:
         """Activations of the layers in ``wanted`` for a batch of RGB images in [0, 1]."""
         x = (image - self.mean) / self.std
@@ -136,6 +144,21 @@ class VGGFeatures(nn.Module):
                 if not remaining:
                     break
         return found
+
+
+_FROZEN: dict[tuple, VGGFeatures] = {}
+
+
+def frozen_vgg(network: str, last_layer: str, device: torch.device | str) -> VGGFeatures:
+    """The pretrained VGG (max pooling, cut after ``last_layer``) that losses use, loaded
+    once per weights file, cut and device and shared by every loss that asks for it. It is
+    frozen; a loss keeps it as a plain attribute, so checkpoints never hold it."""
+    from i2i.weights import resolve
+
+    key = (str(resolve(network)), network, last_layer, str(torch.device(device)))
+    if key not in _FROZEN:
+        _FROZEN[key] = load_vgg(network, pooling="max", last_layer=last_layer, device=device)
+    return _FROZEN[key]
 
 
 def load_vgg(
