@@ -98,3 +98,20 @@ def test_a_method_refuses_an_option_it_does_not_have():
     with pytest.raises(ConfigError, match="unknown setting 'options.translate_steps' for "
                                           "cyclegan; valid options: none"):
         CycleGAN(cfg, torch.device("cpu"), training=False)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("abc", "'options.translate_steps' is 'abc'; it must be a whole number"),
+    ("2.5", "'options.translate_steps' is 2.5; it must be a whole number"),
+    ("-1", "'options.translate_steps' is -1; it must be >= 0"),
+])
+def test_a_method_option_of_the_wrong_type_or_range_is_one_line(value, message):
+    import torch
+
+    from i2i.methods.cogan import CoGAN
+
+    layer = {"data": {"root": "builtin:toy", "crop_size": 32, "load_size": 32}}
+    cfg = resolve_train_config("cogan", None, None, layer, [f"options.translate_steps={value}"])
+    with pytest.raises(ConfigError, match=message) as err:
+        CoGAN(cfg, torch.device("cpu"), training=False)
+    assert "\n" not in str(err.value)

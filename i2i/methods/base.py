@@ -43,6 +43,27 @@ def _check_loss_names(cfg: RunConfig) -> None:
     recon_loss(cfg.loss.recon)
 
 
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
+          list: "a list"}
+
+
+def _check_options(method: str, declared: dict, given: dict) -> None:
+    """Each ``options.<name>`` must be declared by the method and of its default's type."""
+    for key, value in given.items():
+        if key not in declared:
+            valid = ", ".join(declared) or "none"
+            raise ConfigError(f"unknown setting 'options.{key}' for {method}; valid options: "
+                              f"{valid}")
+        kind = type(declared[key])
+        fits = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            fits = True  # 10 for 10.0
+        if not fits:
+            raise ConfigError(f"'options.{key}' is {value!r}; it must be "
+                              f"{_KINDS.get(kind, kind.__name__)} ({method}'s default: "
+                              f"{declared[key]!r})")
+
+
 class Method:
     name: ClassVar[str] = ""
     paired: ClassVar[bool] = False  # does it need aligned (A, B) pairs?
@@ -64,11 +85,7 @@ class Method:
         self.scaler: torch.amp.GradScaler | None = None
         self.progress = 0.0  # fraction of training done, for annealed terms
         _check_loss_names(cfg)
-        unknown = [k for k in cfg.options if k not in self.options]
-        if unknown:
-            valid = ", ".join(self.options) or "none"
-            raise ConfigError(f"unknown setting 'options.{unknown[0]}' for {self.name}; "
-                              f"valid options: {valid}")
+        _check_options(self.name, self.options, cfg.options)
         self.pack = cfg.discriminator.pack  # PacGAN: samples per discriminator input
         if training:
             check_pack(self.pack, cfg.data.batch_size, cfg.data.preprocess)

@@ -63,10 +63,12 @@ class CoGAN(Method):
     def __init__(self, cfg, device, training=True):
         super().__init__(cfg, device, training)
         d, loss = cfg.data, cfg.loss
-        if self.option("latent_weight") < 0 or self.option("translate_steps") < 0 or \
-                self.option("translate_lr") <= 0:
-            raise ConfigError("cogan: options.latent_weight and options.translate_steps must "
-                              "be >= 0 and options.translate_lr > 0")
+        for key, low, above in (("latent_weight", 0, False), ("translate_steps", 0, False),
+                                ("translate_lr", 0, True)):
+            value = self.option(key)
+            if value < low or (above and value == low):
+                bound = f"> {low}" if above else f">= {low}"
+                raise ConfigError(f"'options.{key}' is {value}; it must be {bound}")
         for kind, factory in FACTORIES.items():
             block = getattr(cfg, kind)
             if block.name != NET_NAME:

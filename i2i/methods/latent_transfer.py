@@ -14,7 +14,9 @@ a feature difference (``i2i stylize`` weighs style 1e7 for the same reason).
 
 Translation: each image is its own optimisation with ``i2i stylize``'s optimiser and
 objective (content and Gram targets from the translated features, a little TV), starting
-from the input image: ``options.translate_steps`` steps of ``translate_optimizer``.
+from the input image: ``options.translate_steps`` steps of ``translate_optimizer``
+(``lbfgs``, whose step size is fixed as in ``i2i stylize``, or ``adam`` with
+``translate_lr``).
 ``on_translate_step`` (set by ``i2i translate``) is called after every step, for a progress
 bar per image.
 
@@ -40,7 +42,7 @@ from i2i.nets.feature_translator import FeatureTranslator
 from i2i.nets.vgg import WIDTHS, check_layers, frozen_vgg, layer_names, min_size_for
 from i2i.stylize.losses import content_loss, gram_matrix, style_loss
 from i2i.stylize.optimize import optimize_pixels
-from i2i.stylize.settings import StylizeSettings
+from i2i.stylize.settings import OPTIMIZERS, StylizeSettings
 from i2i.stylize.transfer import make_objective
 
 
@@ -71,6 +73,16 @@ class LatentTransfer(Method):
         if len(weights) != len(style) or any(w < 0 for w in weights) or not sum(weights):
             raise ConfigError(f"options.style_layer_weights needs one weight >= 0 per style "
                               f"layer ({len(style)}: {', '.join(style)}), not all 0")
+        for key in ("content_weight", "style_weight", "tv_weight", "translate_lr"):
+            if self.option(key) < 0:
+                raise ConfigError(f"'options.{key}' is {self.option(key)}; it must be >= 0")
+        if self.option("translate_steps") < 1:
+            raise ConfigError(f"'options.translate_steps' is {self.option('translate_steps')}; "
+                              "translation is an optimisation and needs at least 1 step")
+        if self.option("translate_optimizer") not in OPTIMIZERS:
+            raise ConfigError(f"'options.translate_optimizer' is "
+                              f"{self.option('translate_optimizer')!r}; choose one of: "
+                              f"{', '.join(OPTIMIZERS)}")
         if cfg.data.input_nc != 3 or cfg.data.output_nc != 3:
             raise ConfigError("latent_transfer works on RGB images (VGG features); set "
                               "data.input_nc and data.output_nc to 3")
