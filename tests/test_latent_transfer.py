@@ -114,6 +114,9 @@ def test_unpaired_data_is_refused_naming_the_layout(tmp_path):
     (["options.style_layer_weights=[1.0]"], "one weight >= 0 per style layer"),
     (["options.content_layer=conv9_9"], "unknown layer 'conv9_9'"),
     (["options.styles=3"], "unknown setting 'options.styles'"),
+    (["loss.terms.tv.weight=1"], "takes no loss.terms"),
+    (["options.translate_optimizer=adamw"], "choose one of: lbfgs, adam"),
+    (["options.translate_steps=0"], "needs at least 1 step"),
 ])
 def test_bad_options_are_one_line(tmp_path, sets, message):
     with pytest.raises(ConfigError, match=message) as err:

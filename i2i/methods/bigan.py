@@ -48,7 +48,8 @@ class BiGAN(Method):
         # A pair is x's channels then y's, so D is as wide as both (times the pack).
         self.nets["D"] = self.build_discriminator(cfg.discriminator, d.input_nc + d.output_nc)
         check_fits(self.nets["D"], d.crop_size)
-        self.terms = self.build_terms(cfg.loss.terms, ("source", "result", "generator"),
+        self.terms = self.build_terms(cfg.loss.terms,
+                                      ("source", "result", "generator", "reference"),
                                       generator=self.nets["G"])
         self.optimizers["G"] = self.make_adam(self.nets["G"], self.nets["F"])
         self.optimizers["D"] = self.make_adam(self.nets["D"])
@@ -77,11 +78,10 @@ class BiGAN(Method):
             pred_fake = self.discriminate("D", fake_pair, "fake", update=False)
             logs["G_GAN"] = self.gan.discriminator_loss(pred_fake, pred_real)
             total = self.cfg.loss.gan_weight * logs["G_GAN"]
-            for suffix, src, res, gen in (("_G", real_x, fake_y, "G"),
-                                          ("_F", real_y, fake_x, "F")):
-                value = self.terms_total(self.terms, TermInputs(src, res,
-                                                                generator=self.nets[gen]),
-                                         logs, suffix)
+            for suffix, src, res, gen, ref in (("_G", real_x, fake_y, "G", real_y),
+                                               ("_F", real_y, fake_x, "F", real_x)):
+                inputs = TermInputs(src, res, generator=self.nets[gen], reference=ref)
+                value = self.terms_total(self.terms, inputs, logs, suffix)
                 if value is not None:
                     total = total + value
         self.backward_and_step(total, "G", *self.term_keys(self.terms))

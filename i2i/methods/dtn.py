@@ -74,7 +74,7 @@ class DTN(Method):
                                 "tv": {"weight": loss.tv_weight}},
                                ("result", "target"), where="loss")
         self.own = {t.key: t for t in own}
-        self.terms = self.build_terms(loss.terms, ("source", "result", "generator"),
+        self.terms = self.build_terms(loss.terms, ("source", "result", "generator", "reference"),
                                       generator=self.nets["G"])
         if loss.gan_weight == 0 and not own and not self.terms:
             raise ConfigError("dtn has no generator loss: set loss.gan_weight, "
@@ -109,7 +109,7 @@ class DTN(Method):
             for key, t in self.own.items():
                 logs[LOGGED[key]] = t.weight * t.term(own_inputs[key])
                 total = total + logs[LOGGED[key]]
-            value = self.terms_total(self.terms, TermInputs(real_x, fake_x,
+            value = self.terms_total(self.terms, TermInputs(real_x, fake_x, reference=real_y,
                                                             generator=self.nets["G"]), logs)
             if value is not None:
                 total = total + value

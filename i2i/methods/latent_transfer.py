@@ -83,6 +83,10 @@ class LatentTransfer(Method):
             raise ConfigError(f"'options.translate_optimizer' is "
                               f"{self.option('translate_optimizer')!r}; choose one of: "
                               f"{', '.join(OPTIMIZERS)}")
+        if cfg.loss.terms or cfg.discriminator.pack > 1:
+            raise ConfigError("latent_transfer trains feature translators on its own "
+                              "objective (options.*): it takes no loss.terms and has no "
+                              "discriminator to pack")
         if cfg.data.input_nc != 3 or cfg.data.output_nc != 3:
             raise ConfigError("latent_transfer works on RGB images (VGG features); set "
                               "data.input_nc and data.output_nc to 3")
