@@ -25,6 +25,7 @@ def register_losses() -> dict:
 def register_terms() -> dict:
     from i2i.losses.bicycle_terms import KLGaussian, LatentL1
     from i2i.losses.feature_terms import FeatureDistance
+    from i2i.losses.latent_terms import GaussianKL
     from i2i.losses.patchnce import PatchNCE
     from i2i.losses.pixel_terms import PixelDistance, SourceDistance, TotalVariation
     from i2i.losses.spatial_correlative import SpatiallyCorrelative
@@ -33,4 +34,4 @@ def register_terms() -> dict:
     return {"cycle": PixelDistance, "identity": PixelDistance, "recon": PixelDistance,
             "self_reg": SourceDistance, "tv": TotalVariation, "patchnce": PatchNCE,
             "scl": SpatiallyCorrelative, "style": Style, "features": FeatureDistance,
-            "kl_gaussian": KLGaussian, "latent_l1": LatentL1}
+            "kl_gaussian": KLGaussian, "latent_l1": LatentL1, "kl": GaussianKL}

@@ -18,7 +18,8 @@ also compose terms of their own (CycleGAN's ``cycle`` and
 ``identity``, pix2pix's ``recon``) and feed those ``result``/``target`` pairs.
 A method with a latent code also feeds ``mu``/``logvar`` (its encoder's Gaussian) and
 ``latent``/``latent_target`` (a code recovered from a translation, and the code it was made
-from).
+from); the unit-variance latent-space methods (UNIT, ``cyclegan_vae``) feed ``mu`` alone,
+a latent map, to their ``kl`` terms.
 
 To add a term: subclass :class:`LossTerm`, set ``needs``, implement ``loss(inputs) ->
 scalar`` and, if it learns, ``trainable = True`` (its parameters get an Adam with the
@@ -49,6 +50,7 @@ class TermInputs:
     reference: torch.Tensor | None = None  # real images of ``result``'s domain (style)
     # latent codes, fed by methods that have them (BicycleGAN):
     mu: torch.Tensor | None = None  # mean of the encoder's Gaussian q(z | target), (N, nz)
+    # (or a latent map, (N, C, H, W), for UNIT and cyclegan_vae)
     logvar: torch.Tensor | None = None  # its log-variance, (N, nz)
     latent: torch.Tensor | None = None  # a code recovered from ``result`` by an encoder
     latent_target: torch.Tensor | None = None  # the code ``result`` was made from
