@@ -84,6 +84,7 @@ class Method:
         self.autocast = contextlib.nullcontext
         self.scaler: torch.amp.GradScaler | None = None
         self.progress = 0.0  # fraction of training done, for annealed terms
+        self.step = 0  # training steps done before the current one (staged methods)
         _check_loss_names(cfg)
         _check_options(self.name, self.options, cfg.options)
         self.pack = cfg.discriminator.pack  # PacGAN: samples per discriminator input
@@ -114,6 +115,10 @@ class Method:
     def visuals(self, batch: dict) -> dict[str, list[tuple[str, torch.Tensor]]]:
         """Rows for sample grids, per direction: [(label, images NCHW in [-1, 1]), ...]."""
         raise NotImplementedError
+
+    def check_run(self, total_steps: int) -> None:
+        """Refuse in one line a run whose length (``total_steps`` = epochs x steps per
+        epoch) does not suit the method; called before anything is written."""
 
     # ------------------------------------------------------------------ shared helpers
     def build_generator(self, block: ComponentConfig, input_nc: int, output_nc: int) -> nn.Module:

@@ -10,7 +10,7 @@ from torch import nn
 
 from i2i.errors import ConfigError
 
-NORMS = ("instance", "batch", "none")
+NORMS = ("instance", "batch", "layer", "none")
 PADDINGS = ("reflect", "replicate", "zero")
 UPSAMPLINGS = ("transpose", "nearest", "bilinear")
 SAMPLINGS = ("stride", "antialias")
@@ -30,12 +30,16 @@ def norm_layer(kind: str):
     """A constructor ``fn(num_features) -> nn.Module`` for a norm kind.
 
     Instance norm has no affine parameters and no running statistics, as in the reference
-    CycleGAN; batch norm is affine and tracks statistics (pix2pix).
+    CycleGAN; batch norm is affine and tracks statistics (pix2pix). Layer norm (one group:
+    each sample over all its channels and positions, affine per channel, as UNIT's
+    decoders) keeps the channels' relative levels, which instance norm removes.
     """
     if kind == "instance":
         return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
     if kind == "batch":
         return functools.partial(nn.BatchNorm2d, affine=True, track_running_stats=True)
+    if kind == "layer":
+        return functools.partial(nn.GroupNorm, 1)
     if kind == "none":
         return lambda num_features: nn.Identity()
     raise ConfigError(f"unknown norm '{kind}'; choose one of: {', '.join(NORMS)}")

@@ -163,6 +163,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     method.train_mode()
 
     ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
+    method.check_run(ctx.total_steps)
     if callbacks is None:
         callbacks = default_callbacks(show_progress)
     callbacks = callbacks if info.is_main else []
@@ -208,6 +209,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
                 sampler.set_epoch(counters.epoch, counters.epoch_step * cfg.data.batch_size)
                 for batch in loader:
                     method.progress = counters.global_step / max(1, total_steps)
+                    method.step = counters.global_step  # staged methods derive their stage
                     losses = method.training_step(batch)
                     if scaler is not None:
                         scaler.update()
