@@ -17,6 +17,7 @@ from i2i.methods.one_sided import (
     SpatiallyCorrelativeGAN,
 )
 from i2i.methods.pix2pix import Pix2Pix
+from i2i.methods.unit import UNIT
 
 
 @hookimpl
@@ -25,4 +26,4 @@ def register_methods() -> dict:
             "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN, "featgan": FeatureLossGAN,
             "cogan": CoGAN, "bigan": BiGAN, "dtn": DTN,
             "latent_transfer": LatentTransfer, "cyclegan_nst": CycleGANNST,
-            "bicyclegan": BicycleGAN}
+            "bicyclegan": BicycleGAN, "unit": UNIT}
