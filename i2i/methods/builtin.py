@@ -7,6 +7,7 @@ from i2i.methods.bicyclegan import BicycleGAN
 from i2i.methods.bigan import BiGAN
 from i2i.methods.cogan import CoGAN
 from i2i.methods.cyclegan import CycleGAN, CycleGANNST
+from i2i.methods.cyclegan_vae import CycleGANVAE
 from i2i.methods.dtn import DTN
 from i2i.methods.latent_transfer import LatentTransfer
 from i2i.methods.one_sided import (
@@ -26,4 +27,4 @@ def register_methods() -> dict:
             "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN, "featgan": FeatureLossGAN,
             "cogan": CoGAN, "bigan": BiGAN, "dtn": DTN,
             "latent_transfer": LatentTransfer, "cyclegan_nst": CycleGANNST,
-            "bicyclegan": BicycleGAN, "unit": UNIT}
+            "bicyclegan": BicycleGAN, "unit": UNIT, "cyclegan_vae": CycleGANVAE}
