@@ -8,6 +8,7 @@ import pytest
 
 from i2i.config import check_factory_params
 from i2i.nets.discriminators.patchgan import check_fits
+from i2i.nets.unit_nets import unit_nets
 from i2i.plugins import lookup
 from i2i.runs import resolve_train_config
 
@@ -30,6 +31,8 @@ def test_there_is_a_preset_per_table_row():
     for data in ("selfie2anime", "cityscapes"):
         for method in ("cogan", "bigan", "simgan", "featgan", "dtn"):
             assert f"{method}_{data}" in names
+    for method in ("unit", "cyclegan_vae"):
+        assert f"{method}_celeb2cartoon" in names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -37,7 +40,7 @@ def test_experiment_preset_validates(path):
     cfg = resolve_train_config(None, None, str(path), {}, [])
     assert cfg.method in ("pix2pix", "cyclegan", "cut", "fastcut", "sc", "cogan", "bigan",
                           "simgan", "featgan", "dtn", "latent_transfer", "cyclegan_nst",
-                          "bicyclegan")
+                          "bicyclegan", "unit", "cyclegan_vae")
     assert cfg.name == path.stem
     assert cfg.data.root.startswith("./datasets/")
     if cfg.method == "cogan":  # builds coupled nets of its own: build them (no training)
@@ -47,8 +50,10 @@ def test_experiment_preset_validates(path):
             block = getattr(cfg, kind)
             check_factory_params(factory, block.params, kind, skip=3)
     else:
-        check_factory_params(lookup("generators", cfg.generator.name), cfg.generator.params,
-                             "generator", skip=2)
+        # UNIT builds its own encoder/decoder pairs from generator.params (no registry entry)
+        generator = unit_nets if cfg.method == "unit" else lookup("generators",
+                                                                  cfg.generator.name)
+        check_factory_params(generator, cfg.generator.params, "generator", skip=2)
         disc = lookup("discriminators", cfg.discriminator.name)
         check_factory_params(disc, cfg.discriminator.params, "discriminator", skip=1)
         # The geometry does not depend on the width: a narrow copy checks the field fits.
