@@ -161,8 +161,8 @@ def test_a_stop_in_either_stage_resumes_exactly(tmp_path, stop):
 
 @pytest.mark.parametrize(("sets", "message"), [
     (["vae.n_downsampling=3", "data.crop_size=36", "data.load_size=40"],
-     r"cyclegan_vae's VAE \(vae.n_downsampling=3\) needs image sides that are multiples of "
-     r"8 px, at least 16 \(e.g. 32 or 40\); data.crop_size is 36"),
+     r"cyclegan_vae's VAE \(vae.n_downsampling=3\): image sides must be multiples of "
+     r"8 px and at least 16 \(e.g. 32 or 40\); data.crop_size is 36"),
     (["vae.steps=0"], r"'vae.steps' is 0; it must be >= 1"),
     (["vae.norm=group"], r"'vae.norm' is 'group'; choose one of: instance, batch, layer, none"),
     (["loss.lambda_recon=0"], r"stage 1 trains the VAE on loss.lambda_recon"),

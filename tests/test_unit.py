@@ -107,10 +107,10 @@ def test_unit_resumes_exactly_and_translates_both_ways_from_its_checkpoint(tmp_p
 
 @pytest.mark.parametrize(("sets", "message"), [
     (["data.crop_size=30", "data.load_size=34"],
-     r"unit's encoders \(generator.params.n_downsampling=2\) needs image sides that are "
-     r"multiples of 4 px, at least 8 \(e.g. 28 or 32\); data.crop_size is 30"),
+     r"unit's encoders \(generator.params.n_downsampling=2\): image sides must be "
+     r"multiples of 4 px and at least 8 \(e.g. 28 or 32\); data.crop_size is 30"),
     (["data.crop_size=36", "data.load_size=40", "generator.params.n_downsampling=3"],
-     r"multiples of 8 px, at least 16 \(e.g. 32 or 40\); data.crop_size is 36"),
+     r"multiples of 8 px and at least 16 \(e.g. 32 or 40\); data.crop_size is 36"),
     (["generator.params.n_shared=3"], r"n_shared is 3, more than n_blocks \(2\)"),
     (["generator.name=resnet"], r"generator.name must be 'unit'"),
     (["generator.params.n_res=4"], r"unknown parameter 'generator.params.n_res'"),

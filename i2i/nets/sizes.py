@@ -27,5 +27,5 @@ def check_side(size: int, multiple: int, minimum: int, what: str,
     below, above = valid_sides(size, multiple, minimum)
     nearest = f"{below}" if below == above else f"{below} or {above}"
     floor = -(-minimum // multiple) * multiple
-    raise ConfigError(f"{what} needs image sides that are multiples of {multiple} px, at least "
+    raise ConfigError(f"{what}: image sides must be multiples of {multiple} px and at least "
                       f"{floor} (e.g. {nearest}); {where} is {size}")
