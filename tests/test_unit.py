@@ -6,7 +6,7 @@ scored against its exact truth (tests/toy_truth.py). After 80 steps (batch 4, 32
 16, two residual blocks a side of which one is shared) the MAE must be under MARGIN of
 the identity map's and of the untrained network's. Measured on the 2-core dev machine
 (identity 0.68, untrained 0.69): 0.46 after 40 steps, 0.39 after 60, and after 80
-steps 0.35, 0.33, 0.33 with seeds 0, 1, 2 (about 25 s).
+steps 0.35, 0.33, 0.32 with seeds 0, 1, 2 (12-25 s, by machine load).
 """
 
 from __future__ import annotations
