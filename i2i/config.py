@@ -97,26 +97,8 @@ class LossConfig:
     d_noise_std: float = _at_least(0, 0.0)
     gp_weight: float = _at_least(0, 10.0)
     flip_equivariance: bool = False  # one-sided methods (FastCUT): G must commute with flips
-    # latent-space methods: the weight of the Gaussian KL of a latent code (``kl`` term) on
-    # the codes of real images, and (UNIT) on the codes of translations in the cycle
-    kl_weight: float = _at_least(0, 0.02)
-    kl_cycle_weight: float = _at_least(0, 0.02)
     # translation loss terms any method adds: {key: {weight, name, params}} (losses.terms)
     terms: dict = field(default_factory=dict)
-
-
-@dataclass
-class VAEConfig:
-    """The image VAE of latent-space methods (``cyclegan_vae``): a conv encoder to a latent
-    map ``2**n_downsampling`` times smaller with ``latent_nc`` channels, and a decoder back.
-    It trains alone for the first ``steps`` training steps (stage 1) and is frozen after."""
-
-    steps: int = _at_least(1, 2000)
-    ngf: int = _at_least(1, 32)
-    n_downsampling: int = _at_least(1, 3)
-    latent_nc: int = _at_least(1, 4)
-    n_blocks: int = _at_least(0, 1)
-    norm: str = _choices("instance", "batch", "layer", "none", default="layer")
 
 
 @dataclass
@@ -168,7 +150,6 @@ class RunConfig:
         default_factory=lambda: DiscriminatorConfig("patchgan"))
     encoder: EncoderConfig = field(default_factory=lambda: EncoderConfig("resnet"))
     loss: LossConfig = field(default_factory=LossConfig)
-    vae: VAEConfig = field(default_factory=VAEConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

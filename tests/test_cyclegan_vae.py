@@ -42,11 +42,13 @@ from i2i.training.loop import train
 TOY = {"data": {"root": "builtin:toy", "crop_size": 32, "load_size": 36}}
 LEARN = ["data.batch_size=4", "data.num_workers=0", "train.sample_every=0", "train.threads=1",
          "generator.params.ngf=16", "generator.params.n_blocks=2",
-         "discriminator.params.ndf=16", "vae.ngf=16", "vae.n_downsampling=2", "vae.steps=300"]
+         "discriminator.params.ndf=16", "options.vae_ngf=16", "options.vae_downsampling=2",
+         "options.vae_steps=300"]
 # 4 images a domain, batch 2: 2 steps an epoch, 4 epochs (lr decaying linearly after the
 # first), the VAE alone for steps 0-2. Stops at 2 (inside stage 1) and 5 (inside stage
 # 2) resume to 7; the code pools and dropout-free nets leave the RNG and pools to matter.
-TINY = ["vae.ngf=4", "vae.n_downsampling=2", "vae.steps=3", "generator.params.ngf=4",
+TINY = ["options.vae_ngf=4", "options.vae_downsampling=2", "options.vae_steps=3",
+        "generator.params.ngf=4",
         "generator.params.n_blocks=1", "discriminator.params.ndf=4",
         "discriminator.params.n_layers=1", "data.max_dataset_size=4", "data.batch_size=2",
         "data.num_workers=0", "schedule.n_epochs=1", "schedule.n_epochs_decay=3",
@@ -160,15 +162,19 @@ def test_a_stop_in_either_stage_resumes_exactly(tmp_path, stop):
 
 
 @pytest.mark.parametrize(("sets", "message"), [
-    (["vae.n_downsampling=3", "data.crop_size=36", "data.load_size=40"],
-     r"cyclegan_vae's VAE \(vae.n_downsampling=3\): image sides must be multiples of "
+    (["options.vae_downsampling=3", "data.crop_size=36", "data.load_size=40"],
+     r"cyclegan_vae's VAE \(options.vae_downsampling=3\): image sides must be multiples of "
      r"8 px and at least 16 \(e.g. 32 or 40\); data.crop_size is 36"),
-    (["vae.steps=0"], r"'vae.steps' is 0; it must be >= 1"),
-    (["vae.norm=group"], r"'vae.norm' is 'group'; choose one of: instance, batch, layer, none"),
+    (["options.vae_steps=0"], r"'options.vae_steps' is 0; it must be >= 1"),
+    (["options.vae_steps=2.5"], r"'options.vae_steps' is 2.5; it must be a whole number"),
+    (["options.kl_weight=-1"], r"'options.kl_weight' is -1; it must be >= 0"),
+    (["options.vae_norm=group"],
+     r"'options.vae_norm' is 'group'; choose one of: instance, batch, layer, none"),
+    (["options.vae_size=3"], r"unknown setting 'options.vae_size' for cyclegan_vae"),
     (["loss.lambda_recon=0"], r"stage 1 trains the VAE on loss.lambda_recon"),
     (["loss.gan_weight=0", "loss.lambda_A=0", "loss.lambda_B=0"], r"stage 2 has no loss"),
     (["loss.terms.tv.weight=1"], r"takes no loss.terms .* remove loss.terms.tv"),
-    (["discriminator.name=patchgan", "vae.n_downsampling=3"],
+    (["discriminator.name=patchgan", "options.vae_downsampling=3"],
      r"discriminator 'patchgan' cannot judge the 4x4 latent maps of 32 px images"),
     (["data.output_nc=1"], r"data.input_nc \(3\) and data.output_nc \(1\) must be equal"),
 ])
@@ -179,8 +185,9 @@ def test_bad_stage_settings_are_one_line_errors(sets, message):
 
 
 def test_a_stage_one_longer_than_the_run_is_refused_before_anything_is_written(tmp_path):
-    cfg = config(tmp_path, "long", [*TINY, "vae.steps=8"])  # the run has 4 x 2 = 8 steps
-    with pytest.raises(ConfigError, match=r"vae.steps is 8 but the run has 8 steps \(4 epochs "
+    cfg = config(tmp_path, "long", [*TINY, "options.vae_steps=8"])  # 4 x 2 = 8 steps
+    with pytest.raises(ConfigError, match=r"options.vae_steps is 8 but the run has 8 steps \(4 "
+                                          r"epochs "
                                           r"of 2\), so stage 2 .* would never train"):
         train(cfg, tmp_path / "long", show_progress=False)
     assert not (tmp_path / "long").exists()

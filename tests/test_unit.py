@@ -114,6 +114,9 @@ def test_unit_resumes_exactly_and_translates_both_ways_from_its_checkpoint(tmp_p
     (["generator.params.n_shared=3"], r"n_shared is 3, more than n_blocks \(2\)"),
     (["generator.name=resnet"], r"generator.name must be 'unit'"),
     (["generator.params.n_res=4"], r"unknown parameter 'generator.params.n_res'"),
+    (["options.kl_weight=-0.5"], r"'options.kl_weight' is -0.5; it must be >= 0"),
+    (["options.recon_kl_w=0.01"], r"unknown setting 'options.recon_kl_w' for unit; valid "
+                                  r"options: kl_weight, kl_cycle_weight"),
 ])
 def test_bad_unit_settings_are_one_line_errors(sets, message):
     with pytest.raises(ConfigError, match=message) as err:

@@ -4,12 +4,13 @@ One run, two stages, chosen by the global step (``self.step``, set by the loop),
 ordinary checkpoints resume either stage exactly and no second command or run folder is
 needed:
 
-* **stage 1** (steps ``0 .. vae.steps - 1``): the VAE alone (``i2i/nets/vae.py``: one conv
-  encoder to a ``latent_nc``-channel map ``2**vae.n_downsampling`` times smaller, and a
-  decoder back) on the images of both domains, batch A and B together:
-  ``loss.lambda_recon`` x the ``recon`` term (``loss.recon``, L1) of the decoded
-  ``mu + N(0, I)`` plus ``loss.kl_weight`` x the ``kl`` term of ``mu`` (unit variance, as
-  UNIT; defaults UNIT's recon_x_w 10 and recon_kl_w 0.01, our 0.02, see latent_terms.py);
+* **stage 1** (steps ``0 .. options.vae_steps - 1``): the VAE alone (``i2i/nets/vae.py``:
+  one conv encoder to an ``options.latent_nc``-channel map ``2**options.vae_downsampling``
+  times smaller, and a decoder back) on the images of both domains, batch A and B
+  together: ``loss.lambda_recon`` x the ``recon`` term (``loss.recon``, L1) of the decoded
+  ``mu + N(0, I)`` plus ``options.kl_weight`` x the ``kl`` term of ``mu`` (unit variance,
+  as UNIT; defaults UNIT's recon_x_w 10 and recon_kl_w 0.01, our 0.02, see
+  latent_terms.py);
 * **stage 2** (the rest): the VAE is frozen (no gradient, eval mode, its optimiser no longer
   stepped) and a CycleGAN is trained between the latent means of A and B, as
   ``cyclegan.py`` does between images: translators G_A (A->B) and G_B (B->A), small
@@ -40,7 +41,7 @@ from i2i.losses.criteria import gan_loss
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
 from i2i.methods.image_pool import ImagePool
-from i2i.nets.blocks import set_requires_grad
+from i2i.nets.blocks import NORMS, set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 from i2i.nets.sizes import check_side
 from i2i.nets.vae import ConvVAE
@@ -52,48 +53,68 @@ class CycleGANVAE(Method):
     # the VAE's encoder sees the input first (inference pads to its size_multiple);
     # translate() below runs encode, map, decode
     generator_for = {"AtoB": "VAE", "BtoA": "VAE"}
+    #: stage 1's length in steps, the VAE (``i2i/nets/vae.py``) and the weight of its KL
+    #: (``kl`` term; UNIT's recon_kl_w 0.01 on mean(mu^2) is 0.02 here): our choices, see
+    #: i2i/configs/cyclegan_vae.yaml
+    options = {"vae_steps": 10000, "vae_ngf": 32, "vae_downsampling": 3, "latent_nc": 4,
+               "vae_blocks": 1, "vae_norm": "layer", "kl_weight": 0.02}
 
     def __init__(self, cfg, device, training=True):
         super().__init__(cfg, device, training)
-        d, v, loss = cfg.data, cfg.vae, cfg.loss
+        d, loss = cfg.data, cfg.loss
+        self._check_options()
         if d.input_nc != d.output_nc:
             raise ConfigError("cyclegan_vae encodes both domains with one VAE: data.input_nc "
                               f"({d.input_nc}) and data.output_nc ({d.output_nc}) must be equal")
-        vae = ConvVAE(d.input_nc, v.latent_nc, v.ngf, v.n_downsampling, v.n_blocks, v.norm)
+        latent_nc, downs = self.option("latent_nc"), self.option("vae_downsampling")
+        vae = ConvVAE(d.input_nc, latent_nc, self.option("vae_ngf"), downs,
+                      self.option("vae_blocks"), self.option("vae_norm"))
         # the c7s1 layers reflect-pad 3 px, the residual blocks 1 px of the latent map
         check_side(d.crop_size, vae.size_multiple, max(4, 2 * vae.size_multiple),
-                   f"cyclegan_vae's VAE (vae.n_downsampling={v.n_downsampling})")
+                   f"cyclegan_vae's VAE (options.vae_downsampling={downs})")
         self.nets["VAE"] = self._place(vae)
-        self.nets["G_A"] = self.build_generator(cfg.generator, v.latent_nc, v.latent_nc)
-        self.nets["G_B"] = self.build_generator(cfg.generator, v.latent_nc, v.latent_nc)
+        self.nets["G_A"] = self.build_generator(cfg.generator, latent_nc, latent_nc)
+        self.nets["G_B"] = self.build_generator(cfg.generator, latent_nc, latent_nc)
         self.gan = gan_loss(loss.gan)
         if not training:
             return
-        self.vae_steps = v.steps
+        self.vae_steps = self.option("vae_steps")
         _check_stages(cfg)
         distance = {"weight": 1.0, "params": {"distance": loss.cycle}}  # scaled by lambda
         self.own = {t.key: t for t in self.build_terms(
             {"recon": {"weight": loss.lambda_recon, "params": {"distance": loss.recon}},
-             "kl": {"weight": loss.kl_weight}, "cycle": distance, "identity": distance},
+             "kl": {"weight": self.option("kl_weight")}, "cycle": distance,
+             "identity": distance},
             ("result", "target", "mu"), where="loss")}
         self.use_gan = loss.gan_weight > 0
         if self.use_gan:
-            self.nets["D_A"] = self.build_discriminator(cfg.discriminator, v.latent_nc)
-            self.nets["D_B"] = self.build_discriminator(cfg.discriminator, v.latent_nc)
-            _check_discriminator_fits(cfg, self.nets["D_A"], d.crop_size // vae.size_multiple)
+            self.nets["D_A"] = self.build_discriminator(cfg.discriminator, latent_nc)
+            self.nets["D_B"] = self.build_discriminator(cfg.discriminator, latent_nc)
+            _check_discriminator_fits(cfg, self.nets["D_A"], d.crop_size // vae.size_multiple,
+                                      downs)
             self.optimizers["D"] = self.make_adam(self.nets["D_A"], self.nets["D_B"])
         self.optimizers["VAE"] = self.make_adam(self.nets["VAE"])
         self.optimizers["G"] = self.make_adam(self.nets["G_A"], self.nets["G_B"])
         self.pool_a = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 1)
         self.pool_b = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
 
+    def _check_options(self) -> None:
+        """Each option's range, in one line (their types the base class checks)."""
+        for key, low in (("vae_steps", 1), ("vae_ngf", 1), ("vae_downsampling", 1),
+                         ("latent_nc", 1), ("vae_blocks", 0), ("kl_weight", 0)):
+            if self.option(key) < low:
+                raise ConfigError(f"'options.{key}' is {self.option(key)}; it must be >= {low}")
+        if self.option("vae_norm") not in NORMS:
+            raise ConfigError(f"'options.vae_norm' is {self.option('vae_norm')!r}; choose one "
+                              f"of: {', '.join(NORMS)}")
+
     def check_run(self, total_steps: int) -> None:
         if self.vae_steps >= total_steps:
             per_epoch = total_steps // max(1, self.cfg.total_epochs)
             raise ConfigError(
-                f"vae.steps is {self.vae_steps} but the run has {total_steps} steps "
+                f"options.vae_steps is {self.vae_steps} but the run has {total_steps} steps "
                 f"({self.cfg.total_epochs} epochs of {per_epoch}), so stage 2 (the latent "
-                "CycleGAN) would never train; lower vae.steps or raise --epochs")
+                "CycleGAN) would never train; lower options.vae_steps or raise --epochs")
 
     # ------------------------------------------------------------------ stages
     @property
@@ -107,7 +128,7 @@ class CycleGANVAE(Method):
             return self.vae_step(torch.cat([real_a, real_b]))
         vae = self.nets["VAE"]
         set_requires_grad(vae, False)  # frozen from here on, also after a resume
-        vae.eval()  # and its batch-norm statistics (vae.norm=batch) with it
+        vae.eval()  # and its batch-norm statistics (options.vae_norm=batch) with it
         with torch.no_grad(), self.autocast():
             z_a, z_b = vae.encode(real_a), vae.encode(real_b)
         return self.latent_step(z_a, z_b)
@@ -214,13 +235,12 @@ def _check_stages(cfg) -> None:
                           f"codes, not images); remove loss.terms.{active[0]}")
 
 
-def _check_discriminator_fits(cfg, net, side: int) -> None:
+def _check_discriminator_fits(cfg, net, side: int, downs: int) -> None:
     """The discriminators judge latent maps ``side`` px wide, not images."""
     try:
         check_fits(net, side)
     except ConfigError:
         raise ConfigError(
             f"discriminator '{cfg.discriminator.name}' cannot judge the {side}x{side} latent "
-            f"maps of {cfg.data.crop_size} px images (vae.n_downsampling="
-            f"{cfg.vae.n_downsampling}); use discriminator.name=latent (the default) or a "
-            "larger --size") from None
+            f"maps of {cfg.data.crop_size} px images (options.vae_downsampling={downs}); use "
+            "discriminator.name=latent (the default) or a larger --size") from None

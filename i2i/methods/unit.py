@@ -13,11 +13,11 @@ One step (the authors' ``UNIT_Trainer``: D first, then G) on real a, b:
   ``fake_b = G_B(z_a)``, ``fake_a = G_A(z_b)``;
 * D step: D_A judges domain A (real a against ``fake_a``), D_B domain B (UNIT's naming,
   not CycleGAN's), through the image pool when ``train.pool_size`` > 0;
-* G step: ``gan_weight`` x GAN terms through the frozen Ds, ``lambda_recon`` x L1
-  reconstruction (the ``recon`` term), ``kl_weight`` x KL of ``mu_a`` and ``mu_b`` (the
-  ``kl`` term), and the cycle: encode each translation again (``mu_aba`` from fake_b),
-  decode it back to its own domain, ``lambda_A``/``lambda_B`` x L1 to the input (the
-  ``cycle`` term) plus ``kl_cycle_weight`` x KL of those codes.
+* G step: ``loss.gan_weight`` x GAN terms through the frozen Ds, ``loss.lambda_recon`` x
+  L1 reconstruction (the ``recon`` term), ``options.kl_weight`` x KL of ``mu_a`` and
+  ``mu_b`` (the ``kl`` term), and the cycle: encode each translation again (``mu_aba``
+  from fake_b), decode it back to its own domain, ``loss.lambda_A``/``lambda_B`` x L1 to
+  the input (the ``cycle`` term) plus ``options.kl_cycle_weight`` x KL of those codes.
 
 Defaults (``i2i/configs/unit.yaml``) are the authors' PyTorch configs (mingyuliutw/UNIT,
 ``configs/unit_*_folder.yaml``): gan_w 1, recon_x_w 10, recon_kl_w 0.01, recon_x_cyc_w
@@ -56,10 +56,16 @@ class UNIT(Method):
     # the encoders see the input first: inference pads to their size_multiple;
     # translate() below runs the whole path
     generator_for = {"AtoB": "E_A", "BtoA": "E_B"}
+    #: the weights of the KL of the codes of real images (recon_kl_w) and of translations
+    #: (recon_kl_cyc_w): the authors' 0.01 on mean(mu^2), our 0.02 on the ``kl`` term
+    options = {"kl_weight": 0.02, "kl_cycle_weight": 0.02}
 
     def __init__(self, cfg, device, training=True):
         super().__init__(cfg, device, training)
         d, loss = cfg.data, cfg.loss
+        for key in self.options:
+            if self.option(key) < 0:
+                raise ConfigError(f"'options.{key}' is {self.option(key)}; it must be >= 0")
         parts = self._place(build_unit_nets(cfg))
         for key, part in zip(GENERATOR_KEYS, (parts.enc_a, parts.enc_b, parts.enc_shared,
                                               parts.dec_shared, parts.dec_a, parts.dec_b),
@@ -74,8 +80,8 @@ class UNIT(Method):
         self.own = {t.key: t for t in self.build_terms(
             {"recon": {"weight": loss.lambda_recon, "params": {"distance": loss.recon}},
              "cycle": {"weight": 1.0, "params": {"distance": loss.cycle}},  # x lambda_A/B
-             "kl": {"weight": loss.kl_weight},
-             "kl_cycle": {"weight": loss.kl_cycle_weight, "name": "kl"}},
+             "kl": {"weight": self.option("kl_weight")},
+             "kl_cycle": {"weight": self.option("kl_cycle_weight"), "name": "kl"}},
             ("result", "target", "mu"), where="loss")}
         self.terms = self.build_terms(loss.terms, ("source", "result", "generator"),
                                       generator=self.nets["G_B"])

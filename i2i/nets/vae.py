@@ -7,8 +7,9 @@ code is ``mu + N(0, I)`` in training, ``mu`` for translation; the KL to N(0, I) 
 ReLU) doubling the width, ``n_blocks`` residual blocks, a 1x1 conv to ``latent_nc``
 channels. Decoder: a 3x3 conv from the code, ``n_blocks`` residual blocks,
 ``n_downsampling`` x (x2 nearest upsampling, 5x5 conv, norm, ReLU), c7s1-output, tanh.
-Settings come from the ``vae`` config section; to try another autoencoder, write a class
-with ``encode``, ``decode`` and ``size_multiple`` and build it in the method.
+Settings come from ``cyclegan_vae``'s ``options.vae_*`` (their ranges are checked there);
+to try another autoencoder, write a class with ``encode``, ``decode`` and
+``size_multiple`` and build it in the method.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from i2i.nets.blocks import conv_bias, norm_layer, padded_conv, require_at_least
+from i2i.nets.blocks import conv_bias, norm_layer, padded_conv
 from i2i.nets.generators.resnet import ResnetBlock
 
 
@@ -25,8 +26,6 @@ class ConvVAE(nn.Module):
                  n_downsampling: int = 3, n_blocks: int = 1, norm: str = "layer",
                  padding: str = "reflect"):
         super().__init__()
-        require_at_least("vae", 1, ngf=ngf, latent_nc=latent_nc, n_downsampling=n_downsampling)
-        require_at_least("vae", 0, n_blocks=n_blocks)
         make_norm, bias = norm_layer(norm), conv_bias(norm)
         width = ngf * 2**n_downsampling
         enc = [*padded_conv(image_nc, ngf, 7, padding, bias), make_norm(ngf), nn.ReLU(True)]
