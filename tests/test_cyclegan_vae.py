@@ -161,6 +161,14 @@ def test_a_stop_in_either_stage_resumes_exactly(tmp_path, stop):
     assert not torch.equal(ab, ba)
 
 
+def test_latent_discriminators_take_pacgan_packs(tmp_path):
+    ctx = train(config(tmp_path, "pack", [*TINY, "train.max_steps=5", "discriminator.pack=2"]),
+                tmp_path / "pack", show_progress=False)  # into stage 2
+    for key in ("D_A", "D_B"):
+        assert ctx.method.nets[key].model[0].in_channels == 4 * 2  # latent_nc x pack
+    assert "D_A" in losses_by_step(tmp_path / "pack")[5]
+
+
 @pytest.mark.parametrize(("sets", "message"), [
     (["options.vae_downsampling=3", "data.crop_size=36", "data.load_size=40"],
      r"cyclegan_vae's VAE \(options.vae_downsampling=3\): image sides must be multiples of "

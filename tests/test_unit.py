@@ -105,6 +105,21 @@ def test_unit_resumes_exactly_and_translates_both_ways_from_its_checkpoint(tmp_p
         assert not torch.equal(method.translate(x, "AtoB"), method.translate(x, "BtoA"))
 
 
+def test_unit_feeds_its_translations_to_the_terms_a_user_adds(tmp_path):
+    ctx = train(config(tmp_path, "terms", [*TINY, "train.max_steps=1", "loss.terms.tv.weight=1"]),
+                tmp_path / "terms", show_progress=False)
+    row = losses_by_step(tmp_path / "terms")[1]
+    assert row["tv_A"] > 0 and row["tv_B"] > 0  # on fake B and on fake A
+    assert ctx.method.terms[0].key == "tv"
+
+
+def test_unit_discriminators_take_pacgan_packs(tmp_path):
+    ctx = train(config(tmp_path, "pack", [*TINY, "train.max_steps=2", "discriminator.pack=2"]),
+                tmp_path / "pack", show_progress=False)
+    for key in ("D_A", "D_B"):
+        assert ctx.method.nets[key].model[0].in_channels == 3 * 2
+
+
 @pytest.mark.parametrize(("sets", "message"), [
     (["data.crop_size=30", "data.load_size=34"],
      r"unit's encoders \(generator.params.n_downsampling=2\): image sides must be "

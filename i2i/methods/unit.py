@@ -26,7 +26,7 @@ Defaults (``i2i/configs/unit.yaml``) are the authors' PyTorch configs (mingyuliu
 PatchGAN (``build_discriminator``, any registered one) instead of their three-scale
 discriminator, no Adam weight decay (their 1e-4), and our per-epoch lr schedule.
 ``loss.terms`` adds any other term, fed each translation (source, result, generator: the
-decoder of the target domain).
+decoder of the target domain, and reference: the real batch of that domain).
 
 To add a method of this family (a shared latent space with other losses), subclass
 :class:`UNIT` and override :meth:`generator_losses`.
@@ -83,7 +83,7 @@ class UNIT(Method):
              "kl": {"weight": self.option("kl_weight")},
              "kl_cycle": {"weight": self.option("kl_cycle_weight"), "name": "kl"}},
             ("result", "target", "mu"), where="loss")}
-        self.terms = self.build_terms(loss.terms, ("source", "result", "generator"),
+        self.terms = self.build_terms(loss.terms, ("source", "result", "generator", "reference"),
                                       generator=self.nets["G_B"])
         self.optimizers["D"] = self.make_adam(self.nets["D_A"], self.nets["D_B"])
         self.optimizers["G"] = self.make_adam(*(self.nets[k] for k in GENERATOR_KEYS))
@@ -160,10 +160,10 @@ class UNIT(Method):
             if loss.lambda_B > 0:
                 cyc_b = self.decode(mu_bab + torch.randn_like(mu_bab), "B")
                 add("cycle", "cycle_B", loss.lambda_B, TermInputs(result=cyc_b, target=real_b))
-        for suffix, src, res, gen in (("_A", real_a, fake_b, "G_B"),
-                                      ("_B", real_b, fake_a, "G_A")):
-            value = self.terms_total(self.terms, TermInputs(src, res, generator=self.nets[gen]),
-                                     logs, suffix)
+        for suffix, src, res, gen, ref in (("_A", real_a, fake_b, "G_B", real_b),
+                                           ("_B", real_b, fake_a, "G_A", real_a)):
+            inputs = TermInputs(src, res, generator=self.nets[gen], reference=ref)
+            value = self.terms_total(self.terms, inputs, logs, suffix)
             if value is not None:
                 total = total + value
         return total
