@@ -31,16 +31,20 @@ import time
 
 import torch
 
-from i2i.config import build_config
+from i2i.config import build_config, parse_override
 from i2i.plugins import lookup
 
 METHODS = ("cut", "fastcut", "sc", "simgan", "featgan", "cogan", "bigan", "dtn")  # vs cyclegan
 
 
+SETS: dict[str, list[str]] = {}  # method -> its --set overrides (``method:key=value``)
+
+
 def build(method: str, size: int, device: torch.device):
     cls = lookup("methods", method)
+    overrides = [parse_override(text) for text in SETS.get(method, [])]
     cfg = build_config([cls.default_config(), {"data": {"crop_size": size, "load_size": size},
-                                               "train": {"device": str(device)}}])
+                                               "train": {"device": str(device)}}, *overrides])
     return cls(cfg, device)
 
 
@@ -97,8 +101,9 @@ def peak_memory_mib(method: str, size: int, device: torch.device, steps: int) ->
         peak = torch.cuda.max_memory_allocated() / 2**20
         del m
         return peak
+    sets = [x for text in SETS.get(method, []) for x in ("--set", f"{method}:{text}")]
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", method,
-                          "--size", str(size), "--iters", str(steps)],
+                          "--size", str(size), "--iters", str(steps), *sets],
                          capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -124,8 +129,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated methods to compare with cyclegan")
+    parser.add_argument("--set", action="append", default=[], metavar="METHOD:KEY=VALUE",
+                        help="a config override for one method, e.g. "
+                             "cyclegan_nst:loss.terms.style.params.network=vgg16")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    for item in args.set:
+        method, _, override = item.partition(":")
+        SETS.setdefault(method, []).append(override)
     device = torch.device(args.device)
     if args.child:  # a fresh process: build one method, step, print what its peak RSS grew
         before = _peak_rss_kib()  # torch and i2i loaded
