@@ -17,10 +17,18 @@ TINY = ["--set", "generator.params.ngf=4", "--set", "generator.params.n_blocks=1
         "--set", "train.sample_every=0"]
 
 
+def _default_sigint() -> None:
+    # A child inherits an ignored SIGINT, and i2i rightly leaves an ignored SIGINT ignored
+    # (a job started with `&`); something earlier in a full test session leaves this
+    # process's SIGINT ignored, so each run here starts with the default disposition.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def i2i(args, cwd, **kwargs):
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
     return subprocess.Popen([sys.executable, "-m", "i2i", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint, **kwargs)
 
 
 def test_gpus_2_on_cpu_trains_with_ddp_and_rank0_saves(tmp_path):
