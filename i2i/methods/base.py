@@ -29,6 +29,7 @@ from i2i.config import (
 )
 from i2i.errors import ConfigError
 from i2i.losses.gan import gradient_penalty
+from i2i.methods.image_pool import ImagePool
 from i2i.methods.packing import Packer, check_pack
 from i2i.nets.blocks import init_weights
 
@@ -91,6 +92,7 @@ class Method:
         if training:
             check_pack(self.pack, cfg.data.batch_size, cfg.data.preprocess)
         self.packer = Packer(self.pack, cfg.train.seed)
+        self.pools: dict[str, ImagePool] = {}  # saved in extra_state under their names
 
     def option(self, name: str):
         """``options.<name>`` from the config, else the method's default."""
@@ -172,6 +174,13 @@ class Method:
         discriminator sees."""
         std = self.cfg.loss.d_noise_std * (1.0 - self.progress)
         return x + torch.randn_like(x) * std if std > 0 else x
+
+    def image_pool(self, name: str, seed_offset: int) -> ImagePool:
+        """A ``train.pool_size`` image pool that checkpoints save and resume restores (under
+        ``name`` in the extra state) with no code in the method."""
+        pool = ImagePool(self.cfg.train.pool_size, seed=self.cfg.train.seed * 2 + seed_offset)
+        self.pools[name] = pool
+        return pool
 
     def pack_input(self, key: str, x: torch.Tensor, kind: str, remember: bool = True):
         """``x`` (all of one ``kind``: "real", "fake", or a method's own) as discriminator
@@ -332,11 +341,19 @@ class Method:
     def extra_state(self) -> dict:
         """State beyond nets and optimisers that resume needs (image pools, PacGAN's
         stored samples, ...). A subclass adds its own to ``super().extra_state()``."""
-        if not self.training or self.pack == 1:
+        if not self.training:
             return {}
-        return {"packs": self.packer.state_dict()}
+        state = {name: pool.state_dict() for name, pool in self.pools.items()}
+        if self.pack > 1:
+            state["packs"] = self.packer.state_dict()
+        return state
 
     def load_extra_state(self, state: dict) -> None:
         """Restore :meth:`extra_state`; a subclass calls ``super().load_extra_state``."""
-        if self.training and "packs" in state:
+        if not self.training:
+            return
+        for name, pool in self.pools.items():
+            if name in state:
+                pool.load_state_dict(state[name], self.device)
+        if "packs" in state:
             self.packer.load_state_dict(state["packs"], self.device)

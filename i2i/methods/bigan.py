@@ -25,7 +25,6 @@ from i2i.errors import ConfigError
 from i2i.losses.criteria import gan_loss
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
-from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 
@@ -54,8 +53,8 @@ class BiGAN(Method):
         self.optimizers["G"] = self.make_adam(self.nets["G"], self.nets["F"])
         self.optimizers["D"] = self.make_adam(self.nets["D"])
         # One pool per pair kind: both hold a generated half, so both get history.
-        self.pool_real = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 1)
-        self.pool_fake = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
+        self.pool_real = self.image_pool("pool_real", 1)
+        self.pool_fake = self.image_pool("pool_fake", 2)
 
     @staticmethod
     def pair(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -104,14 +103,3 @@ class BiGAN(Method):
         return {"AtoB": [("real A", real_x), ("G(A)", self.nets["G"](real_x))],
                 "BtoA": [("real B", real_y), ("F(B)", self.nets["F"](real_y))]}
 
-    def extra_state(self) -> dict:
-        if not self.training:
-            return {}
-        return {**super().extra_state(), "pool_real": self.pool_real.state_dict(),
-                "pool_fake": self.pool_fake.state_dict()}
-
-    def load_extra_state(self, state: dict) -> None:
-        super().load_extra_state(state)
-        if self.training and "pool_real" in state:
-            self.pool_real.load_state_dict(state["pool_real"], self.device)
-            self.pool_fake.load_state_dict(state["pool_fake"], self.device)

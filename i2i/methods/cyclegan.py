@@ -19,7 +19,6 @@ import torch
 from i2i.losses.criteria import gan_loss
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
-from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 
@@ -53,8 +52,8 @@ class CycleGAN(Method):
             check_fits(self.nets["D_A"], d.crop_size)  # a vanishing patch map fails now
             self.optimizers["D"] = self.make_adam(self.nets["D_A"], self.nets["D_B"])
         self.optimizers["G"] = self.make_adam(self.nets["G_A"], self.nets["G_B"])
-        self.pool_a = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 1)
-        self.pool_b = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
+        self.pool_a = self.image_pool("pool_a", 1)
+        self.pool_b = self.image_pool("pool_b", 2)
 
     # ------------------------------------------------------------------ training
     def training_step(self, batch: dict) -> dict[str, float]:
@@ -125,17 +124,6 @@ class CycleGAN(Method):
             "BtoA": [("real B", real_b), ("fake A", fake_a), ("rec B", self.nets["G_A"](fake_a))],
         }
 
-    def extra_state(self) -> dict:
-        if not self.training:
-            return {}
-        return {**super().extra_state(), "pool_a": self.pool_a.state_dict(),
-                "pool_b": self.pool_b.state_dict()}
-
-    def load_extra_state(self, state: dict) -> None:
-        super().load_extra_state(state)
-        if self.training and "pool_a" in state:
-            self.pool_a.load_state_dict(state["pool_a"], self.device)
-            self.pool_b.load_state_dict(state["pool_b"], self.device)
 
 
 class CycleGANNST(CycleGAN):

@@ -40,7 +40,6 @@ from i2i.errors import ConfigError
 from i2i.losses.criteria import gan_loss
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
-from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import NORMS, set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 from i2i.nets.sizes import check_side
@@ -95,8 +94,8 @@ class CycleGANVAE(Method):
             self.optimizers["D"] = self.make_adam(self.nets["D_A"], self.nets["D_B"])
         self.optimizers["VAE"] = self.make_adam(self.nets["VAE"])
         self.optimizers["G"] = self.make_adam(self.nets["G_A"], self.nets["G_B"])
-        self.pool_a = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 1)
-        self.pool_b = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
+        self.pool_a = self.image_pool("pool_a", 1)
+        self.pool_b = self.image_pool("pool_b", 2)
 
     def _check_options(self) -> None:
         """Each option's range, in one line (their types the base class checks)."""
@@ -203,17 +202,6 @@ class CycleGANVAE(Method):
                                ("cycle", vae.decode(self.nets[back](fake)))]
         return rows
 
-    def extra_state(self) -> dict:
-        if not self.training:
-            return {}
-        return {**super().extra_state(), "pool_a": self.pool_a.state_dict(),
-                "pool_b": self.pool_b.state_dict()}
-
-    def load_extra_state(self, state: dict) -> None:
-        super().load_extra_state(state)
-        if self.training and "pool_a" in state:
-            self.pool_a.load_state_dict(state["pool_a"], self.device)
-            self.pool_b.load_state_dict(state["pool_b"], self.device)
 
 
 def _check_stages(cfg) -> None:

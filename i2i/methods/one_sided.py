@@ -32,7 +32,7 @@ from i2i.losses.criteria import gan_loss
 from i2i.losses.patchnce import FLIPPED_RESULT, SOURCE_FEATURES
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
-from i2i.methods.image_pool import ImagePool, rng_state_from_list, rng_state_to_list
+from i2i.methods.image_pool import rng_state_from_list, rng_state_to_list
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 
@@ -68,7 +68,7 @@ class OneSided(Method):
         self.optimizers["D"] = self.make_adam(self.nets["D"])
         self.optimizers["G"] = self.make_adam(self.nets["G"])
         self.flip_rng = random.Random(cfg.train.seed * 7 + 3)
-        self.pool = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
+        self.pool = self.image_pool("pool", 2)
 
     def _needs_features(self) -> bool:
         return any("generator" in t.term.needs for t in self.terms)
@@ -134,15 +134,12 @@ class OneSided(Method):
         one (Python's Random state as plain lists, which weights_only loading accepts)."""
         if not self.training:
             return {}
-        return {**super().extra_state(), "flip_rng": rng_state_to_list(self.flip_rng),
-                "pool": self.pool.state_dict()}
+        return {**super().extra_state(), "flip_rng": rng_state_to_list(self.flip_rng)}
 
     def load_extra_state(self, state: dict) -> None:
         super().load_extra_state(state)
         if self.training and "flip_rng" in state:
             rng_state_from_list(self.flip_rng, state["flip_rng"])
-        if self.training and "pool" in state:
-            self.pool.load_state_dict(state["pool"], self.device)
 
     # ------------------------------------------------------------------ outputs
     @torch.no_grad()

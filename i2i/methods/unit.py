@@ -40,7 +40,6 @@ from i2i.errors import ConfigError
 from i2i.losses.criteria import gan_loss
 from i2i.losses.terms import TermInputs
 from i2i.methods.base import Method
-from i2i.methods.image_pool import ImagePool
 from i2i.nets.blocks import set_requires_grad
 from i2i.nets.discriminators.patchgan import check_fits
 from i2i.nets.sizes import check_side
@@ -87,8 +86,8 @@ class UNIT(Method):
                                       generator=self.nets["G_B"])
         self.optimizers["D"] = self.make_adam(self.nets["D_A"], self.nets["D_B"])
         self.optimizers["G"] = self.make_adam(*(self.nets[k] for k in GENERATOR_KEYS))
-        self.pool_a = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 1)
-        self.pool_b = ImagePool(cfg.train.pool_size, seed=cfg.train.seed * 2 + 2)
+        self.pool_a = self.image_pool("pool_a", 1)
+        self.pool_b = self.image_pool("pool_b", 2)
 
     # ------------------------------------------------------------------ the two paths
     def encode(self, x: torch.Tensor, domain: str, bare: bool = False) -> torch.Tensor:
@@ -183,17 +182,6 @@ class UNIT(Method):
                      ("cycle B", self.translate(fake_a, "AtoB"))],
         }
 
-    def extra_state(self) -> dict:
-        if not self.training:
-            return {}
-        return {**super().extra_state(), "pool_a": self.pool_a.state_dict(),
-                "pool_b": self.pool_b.state_dict()}
-
-    def load_extra_state(self, state: dict) -> None:
-        super().load_extra_state(state)
-        if self.training and "pool_a" in state:
-            self.pool_a.load_state_dict(state["pool_a"], self.device)
-            self.pool_b.load_state_dict(state["pool_b"], self.device)
 
 
 def build_unit_nets(cfg):
