@@ -63,6 +63,13 @@ class PartialFailure(I2IError):
     exit_code = 8
 
 
+class ExportError(I2IError):
+    """A model cannot be exported: an op the format lacks, the exported file disagrees with
+    PyTorch beyond the tolerance, or the format's optional packages are not installed."""
+
+    exit_code = 9
+
+
 class RunComplete(I2IError):
     """``--resume`` of a run that has already reached its last step: nothing to do.
 

@@ -182,6 +182,13 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, 
     return F.pad(x, (0, pw, 0, ph), mode=mode), h, w
 
 
+def size_multiple(method, direction: str) -> int:
+    """What the sides of an input of ``direction`` must be a multiple of: the generator's
+    ``size_multiple`` (16 when it does not say)."""
+    generator = method.nets.get(method.generator_for.get(direction, ""))
+    return getattr(generator, "size_multiple", 16)
+
+
 def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1,
                     fit: str = "pad", workers: int = 2, progress=None,
                     latents=None) -> TranslateResult:
@@ -191,8 +198,7 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
     batch_jobs)`` gives one code batch per output of each job (``Job.outputs``)."""
     cfg = method.cfg
     channels = cfg.data.input_nc if direction == "AtoB" else cfg.data.output_nc
-    generator = method.nets.get(method.generator_for.get(direction, ""))
-    multiple = getattr(generator, "size_multiple", 16)
+    multiple = size_multiple(method, direction)
     result = TranslateResult()
     protected = protect(j.source for j in jobs)
     handled = 0

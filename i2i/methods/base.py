@@ -308,6 +308,18 @@ class Method:
             self.require_latents("a latent code z")
         return self.nets[self.generator_for[direction]](x)
 
+    def export_net(self, direction: str = "AtoB") -> nn.Module:
+        """One feed-forward module ``x -> translate(x, direction)``, for ``i2i export``.
+
+        By default the direction's generator. A method whose :meth:`translate` chains nets
+        returns them composed (``nn.Sequential``); one whose translation is not one forward
+        pass (an optimisation, a latent code) raises ConfigError saying why. ``i2i export``
+        checks the module against :meth:`translate`, so an override that drifts is caught."""
+        if direction not in self.generator_for:
+            valid = ", ".join(self.generator_for)
+            raise ConfigError(f"{self.name} cannot translate '{direction}'; choose one of: {valid}")
+        return self.nets[self.generator_for[direction]]
+
     # ------------------------------------------------------------------ latent codes
     def require_latents(self, what: str) -> None:
         """A one-line ConfigError when this method has no latent code to use for ``what``."""

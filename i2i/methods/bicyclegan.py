@@ -165,6 +165,11 @@ class BicycleGAN(Method):
             z = z.expand(x.shape[0], -1)
         return self.generate(x, z, bare=True)
 
+    def export_net(self, direction: str = "AtoB") -> torch.nn.Module:
+        raise ConfigError("bicyclegan cannot be exported as one feed-forward net: it "
+                          "translates with a latent code z (a second input, one of many "
+                          "outputs); translate with `i2i translate --samples`")
+
     def encode_latent(self, y: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         """mu of E(y): the code of example outputs y (the reference's test encodes so)."""
         if direction not in self.generator_for:

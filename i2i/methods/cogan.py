@@ -196,6 +196,11 @@ class CoGAN(Method):
             out = F.interpolate(out, size=(h, w), mode="bilinear", align_corners=False)
         return out.clamp(-1, 1)
 
+    def export_net(self, direction: str = "AtoB") -> torch.nn.Module:
+        raise ConfigError("cogan cannot be exported as one feed-forward net: it translates "
+                          "by encoding to z, refining z and rendering at the training size; "
+                          "translate with `i2i translate`")
+
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(``x`` at the training size, its ``z``): E's guess, then the refinement."""
         size = self.cfg.data.crop_size

@@ -188,6 +188,13 @@ class CycleGANVAE(Method):
         g = self.nets["G_A" if direction == "AtoB" else "G_B"]
         return vae.decode(g(vae.encode(x)))
 
+    def export_net(self, direction: str = "AtoB") -> torch.nn.Module:
+        """The path translate runs: VAE encoder, the direction's latent map, VAE decoder."""
+        super().export_net(direction)  # checks the direction
+        vae = self.nets["VAE"]
+        g = self.nets["G_A" if direction == "AtoB" else "G_B"]
+        return torch.nn.Sequential(vae.encoder, g, vae.decoder)
+
     @torch.no_grad()
     def visuals(self, batch: dict) -> dict[str, list[tuple[str, torch.Tensor]]]:
         vae = self.nets["VAE"]

@@ -149,6 +149,11 @@ class LatentTransfer(Method):
                                               self.option("translate_steps")))
         return torch.cat(outputs)
 
+    def export_net(self, direction: str = "AtoB") -> torch.nn.Module:
+        raise ConfigError("latent_transfer cannot be exported as one feed-forward net: each "
+                          "translation is an optimisation of the image; translate with "
+                          "`i2i translate`")
+
     def _optimise(self, image: torch.Tensor, steps: int) -> torch.Tensor:
         with torch.no_grad():
             translated = self.nets["T"](self._features(image))

@@ -106,6 +106,13 @@ class UNIT(Method):
         source, target = ("A", "B") if direction == "AtoB" else ("B", "A")
         return self.decode(self.encode(x, source, bare=True), target, bare=True)
 
+    def export_net(self, direction: str = "AtoB") -> torch.nn.Module:
+        """The path translate runs: source encoder, shared layers, target decoder."""
+        super().export_net(direction)  # checks the direction
+        source, target = ("A", "B") if direction == "AtoB" else ("B", "A")
+        return torch.nn.Sequential(*(self.nets[k] for k in (f"E_{source}", "E_shared",
+                                                            "G_shared", f"G_{target}")))
+
     # ------------------------------------------------------------------ training
     def training_step(self, batch: dict) -> dict[str, float]:
         real_a, real_b = self.images_of(batch, "A", "B")
