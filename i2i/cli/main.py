@@ -6,6 +6,7 @@ import importlib
 import os
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from i2i import __version__
@@ -34,7 +35,8 @@ class I2IGroup(TyperGroup):
         except I2IError as err:
             if _debug_enabled(ctx):
                 raise
-            console.print(f"[bold red]error:[/] {err}", soft_wrap=True)
+            # escaped: a message may hold brackets (pip install "i2i[onnx]"), not markup
+            console.print(f"[bold red]error:[/] {escape(str(err))}", soft_wrap=True)
             raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:
             console.print("[bold red]interrupted[/]")

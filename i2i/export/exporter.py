@@ -151,10 +151,13 @@ def _write_verified(fmt: Format, req: ExportRequest, target: ExportTarget, out: 
 def _check_deterministic(method: str, net: nn.Module) -> None:
     """A net translating in training mode (pix2pix's dropout and batch statistics) gives
     outputs no exported file reproduces; ``--eval`` exports its eval-mode net instead."""
-    training = {type(m).__name__ for m in net.modules()
+    # leaves only: a container (the nn.Sequential an export_net composes) has no mode of
+    # its own that changes an output
+    leaves = [m for m in net.modules() if next(m.children(), None) is None]
+    training = {type(m).__name__ for m in leaves
                 if m.training and (isinstance(m, nn.modules.dropout._DropoutNd)
                                    or isinstance(m, nn.modules.batchnorm._BatchNorm))}
-    if training or any(m.training for m in net.modules()):
+    if training or any(m.training for m in leaves):
         kinds = ", ".join(sorted(training)) or "training mode"
         raise ConfigError(f"{method} translates with its nets in training mode ({kinds}), "
                           "which an exported file cannot reproduce; add --eval to export the "

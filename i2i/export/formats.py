@@ -9,7 +9,7 @@ the two functions and add a :class:`Format` entry; name the pip extra its packag
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import io
 import json
 import logging
@@ -175,5 +175,12 @@ FORMATS: dict[str, Format] = {
 
 
 def missing_modules(fmt: Format) -> list[str]:
-    """The modules ``fmt`` needs that are not installed."""
-    return [m for m in fmt.modules if importlib.util.find_spec(m) is None]
+    """The modules ``fmt`` needs that cannot be imported (imported here, so a broken
+    install is caught before any work, not half-way through an export)."""
+    missing = []
+    for name in fmt.modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
