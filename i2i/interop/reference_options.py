@@ -120,7 +120,7 @@ def options_overlay(options: dict[str, str], method: str) -> dict:
             flat["discriminator.params.n_layers"] = 3
         if options["netD"] == "pixel":
             flat.pop("discriminator.params.n_layers", None)
-    if method == "cut" and "nce_idt" in options:  # CUT weighs the two NCE passes 0.5 each
+    if method in ("cut", "fastcut") and "nce_idt" in options:  # each NCE pass weighs 0.5
         flat["loss.identity"] = 0.5 if _bool(options["nce_idt"]) else 0.0
     size = options.get("max_dataset_size", "inf")
     if size.isdigit():

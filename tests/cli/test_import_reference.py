@@ -160,19 +160,22 @@ def assert_same_as_i2i_net(cli, tmp_path, run, net, image_size=32, direction="At
     assert np.abs(written - image).mean() > 2  # not the input written back
 
 
-@pytest.mark.parametrize("n_blocks", [9, 6])
-def test_resnet_generator_file_translates_like_its_weights_in_i2i(cli, tmp_path, n_blocks):
-    sd = reference_resnet(n_blocks=n_blocks)
+@pytest.mark.parametrize("n_blocks,norm,dropout", [(9, "instance", False), (6, "batch", True)])
+def test_resnet_generator_file_translates_like_its_weights_in_i2i(cli, tmp_path, n_blocks,
+                                                                   norm, dropout):
+    sd = reference_resnet(n_blocks=n_blocks, norm=norm, dropout=dropout)
     torch.save(sd, tmp_path / "latest_net_G.pth")
     run = tmp_path / "runs" / "h2z"
     result = cli("import", str(tmp_path / "latest_net_G.pth"), "--from", "junyanz",
                  "--out", str(run))
     assert result.exit_code == 0, result.output
-    net = ResnetGenerator(3, 3, ngf=4, n_blocks=n_blocks)
+    net = ResnetGenerator(3, 3, ngf=4, n_blocks=n_blocks, norm=norm, dropout=dropout)
     net.load_state_dict(by_hand(sd))
     assert_same_as_i2i_net(cli, tmp_path, run, net)
-    method, cfg, _ = load_for_inference(run, None, torch.device("cpu"))
-    assert (cfg.method, cfg.generator.params["n_blocks"]) == ("cyclegan", n_blocks)
+    method, cfg, _ = load_for_inference(run, None, torch.device("cpu"), eval_mode=True)
+    assert cfg.method == "cyclegan"
+    assert cfg.generator.params == {"ngf": 4, "n_blocks": n_blocks, "norm": norm,
+                                    "dropout": dropout}
     x = torch.rand(1, 3, 16, 16) * 2 - 1
     with torch.no_grad():
         assert torch.equal(method.translate(x), net(x))  # bit-equal, not just close
@@ -428,3 +431,56 @@ def test_an_imported_run_does_not_resume_training(tmp_path, experiment):
                       torch.device("cpu"), training=True)
     with pytest.raises(CheckpointError, match="not resume training"):
         load_nets(method, payload, path)
+
+
+def test_a_failure_while_writing_leaves_neither_the_run_nor_a_temp_folder(tmp_path,
+                                                                         monkeypatch):
+    from i2i.interop.reference_import import import_generator_file
+    from i2i.training import checkpoint
+
+    torch.save(reference_resnet(), tmp_path / "latest_net_G.pth")
+
+    def fail(path, payload):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(checkpoint, "save_checkpoint", fail)
+    with pytest.raises(OSError, match="disk gone"):
+        import_generator_file(tmp_path / "latest_net_G.pth", "junyanz", tmp_path / "runs" / "r")
+    assert list((tmp_path / "runs").iterdir()) == []
+
+
+CUT_OPT = """----------------- Options ---------------
+                 CUT_mode: FastCUT                       \t[default: CUT]
+                 dataroot: ./datasets/grumpifycat        \t[default: None]
+        flip_equivariance: True                          \t[default: False]
+               lambda_NCE: 10.0                          \t[default: 1.0]
+                    model: cut
+                  nce_idt: False                         \t[default: True]
+               nce_layers: 0,4,8                         \t[default: 0,4,8,12,16]
+                    nce_T: 0.07
+                     netG: resnet_9blocks
+                      ngf: 4                             \t[default: 64]
+               no_dropout: True
+                    normG: instance
+              num_patches: 128                           \t[default: 256]
+----------------- End -------------------
+"""
+
+
+def test_cut_experiment_with_train_opt_becomes_a_fastcut_run_with_its_nce_settings(
+        cli, tmp_path):
+    folder = tmp_path / "grumpy_fastcut"
+    folder.mkdir()
+    torch.save(reference_resnet(antialias=True, seed=5), folder / "latest_net_G.pth")
+    (folder / "train_opt.txt").write_text(CUT_OPT)
+    run = tmp_path / "r"
+    result = cli("import", str(folder), "--from", "cut", "--out", str(run))
+    assert result.exit_code == 0, result.output
+    _, cfg, _ = load_for_inference(run, None, torch.device("cpu"))
+    nce = cfg.loss.terms["patchnce"]
+    assert cfg.method == "fastcut" and cfg.loss.flip_equivariance is True
+    assert (nce["weight"], nce["params"]["layers"], nce["params"]["num_patches"]) == (
+        10.0, [0, 4, 8], 128)
+    assert cfg.generator.params["up_filter"] == 4
