@@ -22,6 +22,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("i2i.cli.prepare", "prepare", "prepare"),
     ("i2i.cli.stylize", "stylize", "stylize"),
     ("i2i.cli.evaluate", "evaluate", "evaluate"),
+    ("i2i.cli.import_cmd", "import_", "import"),
     ("i2i.cli.export_cmd", "export", "export"),
 )
 

@@ -77,11 +77,15 @@ def upsample_layers(in_ch: int, out_ch: int, mode: str, bias: bool, padding: str
     raise ConfigError(f"unknown upsampling '{mode}'; choose one of: {', '.join(UPSAMPLINGS)}")
 
 
-def binomial_filter(channels: int) -> torch.Tensor:
-    """The 3x3 binomial low-pass [1,2,1]x[1,2,1]/16, one copy per channel (depthwise)."""
-    taps = torch.tensor([1.0, 2.0, 1.0])
-    kernel = torch.outer(taps, taps) / 16.0
-    return kernel.expand(channels, 1, 3, 3).contiguous()
+BINOMIAL_TAPS = {3: (1.0, 2.0, 1.0), 4: (1.0, 3.0, 3.0, 1.0)}
+
+
+def binomial_filter(channels: int, size: int = 3) -> torch.Tensor:
+    """The size x size binomial low-pass ([1,2,1] or [1,3,3,1], outer product, sum 1), one
+    copy per channel (depthwise)."""
+    taps = torch.tensor(BINOMIAL_TAPS[size])
+    kernel = torch.outer(taps, taps) / taps.sum() ** 2
+    return kernel.expand(channels, 1, size, size).contiguous()
 
 
 class BlurPool2d(nn.Module):
@@ -104,29 +108,41 @@ class BlurPool2d(nn.Module):
         return f"{self.channels}"
 
 
+UP_FILTERS = (3, 4)
+
+
 class BlurUpsample2d(nn.Module):
-    """Anti-aliased x2 upsampling: insert zeros between pixels, then blur with the binomial
-    filter times 4 (so the mean is kept), i.e. bilinear interpolation between neighbours.
+    """Anti-aliased x2 upsampling: insert zeros between pixels, then blur with a binomial
+    filter times 4 (so the mean is kept).
+
+    ``size=3`` ([1,2,1]): output pixel 2i is input pixel i, odd ones the mean of two
+    neighbours. ``size=4`` ([1,3,3,1], the CUT reference's ``Upsample``): bilinear at
+    half-pixel offsets, 3/4 of the nearer pixel and 1/4 of the farther one (what
+    ``interpolate(mode="bilinear", align_corners=False)`` gives); imported CUT generators
+    need it to give the reference's outputs.
 
     Done as one fixed depthwise transposed convolution; the input is first replicate-padded
     by 1 so the last row and column interpolate towards a copy of themselves, not towards
     zero. ``H -> 2H``. The filter is a fixed, non-persistent buffer like ``BlurPool2d``'s.
     """
 
-    def __init__(self, channels: int):
+    def __init__(self, channels: int, size: int = 3):
         super().__init__()
-        self.channels = channels
-        self.register_buffer("filt", binomial_filter(channels) * 4.0, persistent=False)
+        if size not in UP_FILTERS:
+            raise ConfigError(f"up_filter is {size!r}; choose one of: "
+                              f"{', '.join(map(str, UP_FILTERS))}")
+        self.channels, self.size = channels, size
+        self.register_buffer("filt", binomial_filter(channels, size) * 4.0, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.pad(x, (1, 1, 1, 1), mode="replicate")
-        # Full transposed output is 2(H+2)+1 long; output pixel 2i (= input pixel i) sits at
-        # 2i+3 of it, so crop 3 in front (padding=3) and keep 2H (output_padding=1).
-        return F.conv_transpose2d(x, self.filt, stride=2, padding=3, output_padding=1,
-                                  groups=self.channels)
+        # The full transposed output is 2(H+2)+size-2 long and output pixel 0 sits at 3 of
+        # it, so crop 3 in front (padding=3) and keep 2H (size 3 needs output_padding=1).
+        return F.conv_transpose2d(x, self.filt, stride=2, padding=3,
+                                  output_padding=4 - self.size, groups=self.channels)
 
     def extra_repr(self) -> str:
-        return f"{self.channels}"
+        return f"{self.channels}, size={self.size}"
 
 
 def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn.Module:

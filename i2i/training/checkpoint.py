@@ -139,18 +139,26 @@ def load_checkpoint(path: Path, map_location="cpu", mmap: bool = False) -> dict:
     """Load safely; a file that is not an i2i checkpoint is a one-line error."""
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
-    except Exception as err:  # corrupt, truncated, or a pickle that needs code
-        raise CheckpointError(f"cannot load checkpoint {path}: {_load_failure(err)}") from err
+    payload = safe_load(path, map_location, mmap)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an i2i checkpoint; pick one in a run's checkpoints/")
     return payload
 
 
+def safe_load(path: Path, map_location="cpu", mmap: bool = False, what: str = "checkpoint"):
+    """``torch.load(weights_only=True)`` of any file (an i2i checkpoint, a reference state
+    dict); a file it refuses or cannot read is a one-line error."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+    except Exception as err:  # corrupt, truncated, or a pickle that needs code
+        raise CheckpointError(f"cannot load {what} {path}: {_load_failure(err)}") from err
+
+
 def _load_failure(err: Exception) -> str:
     """Why torch.load failed, in words a user can act on (torch's text is about pickles)."""
     text = str(err)
+    if "Unsupported operand" in text:  # bytes that are no pickle torch can read at all
+        return "it is not a PyTorch weights file (a text file, or a pickle not made by torch.save?)"
     if "Weights only load failed" in text or "Unsupported global" in text:
         return ("it holds Python objects, not only tensors, so it could run code when "
                 "loaded; i2i refuses such files")
@@ -162,13 +170,27 @@ def _load_failure(err: Exception) -> str:
 
 
 def load_nets(method, payload: dict, path: Path) -> None:
-    """Load net weights, turning a method/architecture mismatch into a clear error."""
+    """Load net weights, turning a method/architecture mismatch into a clear error.
+
+    Nets the checkpoint lists in ``absent_nets`` (the missing generator of a one-direction
+    run imported from reference code) are dropped from the method, and so are the
+    directions they translate, when it translates; a training method needs them all."""
     if payload["method"] != method.name:
         raise CheckpointError(
             f"{path} is a '{payload['method']}' checkpoint, not '{method.name}'"
         )
+    absent = set(payload.get("absent_nets", ()))
+    if absent and not method.training:
+        for key in absent:
+            method.nets.pop(key, None)
+        method.generator_for = {d: k for d, k in method.generator_for.items()
+                                if k not in absent}
     for key, net in method.nets.items():
         if key not in payload["nets"]:
+            if payload.get("imported"):
+                raise CheckpointError(f"{path} was imported from reference code and holds "
+                                      "generator weights only; it can translate and be "
+                                      "evaluated, not resume training")
             raise CheckpointError(f"{path} has no weights for '{key}'")
         try:
             _bare(net).load_state_dict(payload["nets"][key])

@@ -1,7 +1,9 @@
 """ResNet generator of CycleGAN (Johnson et al. 2016 as adapted by Zhu et al. 2017).
 
 ``sampling="antialias"`` swaps the stride-2 convs and transposed convs for blurred
-down/upsampling (Zhang 2019), as the CUT generator (Park et al. 2020) does by default.
+down/upsampling (Zhang 2019), as the CUT generator (Park et al. 2020) does by default;
+``up_filter`` picks the upsampling blur: 3 ([1,2,1]) or 4 ([1,3,3,1], CUT's own, which an
+imported CUT generator needs to give the reference's outputs).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from torch import nn
 from i2i.errors import ConfigError
 from i2i.nets.blocks import (
     SAMPLINGS,
+    UP_FILTERS,
     BlurPool2d,
     BlurUpsample2d,
     conv_bias,
@@ -59,13 +62,16 @@ class ResnetGenerator(FeatureLayers, nn.Module):
     def __init__(self, input_nc: int, output_nc: int, ngf: int = 64, n_blocks: int = 9,
                  norm: str = "instance", dropout: bool = False, padding: str = "reflect",
                  upsample: str = "transpose", n_downsampling: int = 2,
-                 sampling: str = "stride"):
+                 sampling: str = "stride", up_filter: int = 3):
         super().__init__()
         require_at_least("generator", 1, ngf=ngf)
         require_at_least("generator", 0, n_blocks=n_blocks, n_downsampling=n_downsampling)
         if sampling not in SAMPLINGS:
             raise ConfigError(f"unknown sampling '{sampling}'; choose one of: "
                               f"{', '.join(SAMPLINGS)}")
+        if up_filter not in UP_FILTERS:
+            raise ConfigError(f"generator.params.up_filter is {up_filter!r}; choose one of: "
+                              f"{', '.join(map(str, UP_FILTERS))}")
         make_norm, bias = norm_layer(norm), conv_bias(norm)
         antialias = sampling == "antialias"
         layers = [*padded_conv(input_nc, ngf, 7, padding, bias), make_norm(ngf), nn.ReLU(True)]
@@ -85,7 +91,7 @@ class ResnetGenerator(FeatureLayers, nn.Module):
             out_ch = ngf * mult // 2
             if antialias and upsample == "transpose":
                 # CUT's layout: zero-padded 3x3 conv after the blur, as its stride-2 convs.
-                up = [BlurUpsample2d(ngf * mult),
+                up = [BlurUpsample2d(ngf * mult, up_filter),
                       nn.Conv2d(ngf * mult, out_ch, 3, stride=1, padding=1, bias=bias)]
             else:
                 up = upsample_layers(ngf * mult, out_ch, upsample, bias, padding)
@@ -132,23 +138,27 @@ class ResnetGenerator(FeatureLayers, nn.Module):
 
 def resnet(input_nc: int, output_nc: int, ngf: int = 64, n_blocks: int = 9,
            norm: str = "instance", dropout: bool = False, padding: str = "reflect",
-           upsample: str = "transpose", sampling: str = "stride") -> ResnetGenerator:
+           upsample: str = "transpose", sampling: str = "stride",
+           up_filter: int = 3) -> ResnetGenerator:
     """Factory registered as ``resnet``; ``resnet_9blocks``/``resnet_6blocks`` fix n_blocks.
 
-    ``sampling``: "stride" (CycleGAN) or "antialias" (blurred down/upsampling, as CUT)."""
+    ``sampling``: "stride" (CycleGAN) or "antialias" (blurred down/upsampling, as CUT);
+    ``up_filter`` (antialias only): 3 or 4 taps of the upsampling blur (4: CUT's)."""
     return ResnetGenerator(input_nc, output_nc, ngf, n_blocks, norm, dropout, padding, upsample,
-                           sampling=sampling)
+                           sampling=sampling, up_filter=up_filter)
 
 
 def resnet_9blocks(input_nc: int, output_nc: int, ngf: int = 64, norm: str = "instance",
                    dropout: bool = False, padding: str = "reflect",
-                   upsample: str = "transpose", sampling: str = "stride") -> ResnetGenerator:
+                   upsample: str = "transpose", sampling: str = "stride",
+                   up_filter: int = 3) -> ResnetGenerator:
     return ResnetGenerator(input_nc, output_nc, ngf, 9, norm, dropout, padding, upsample,
-                           sampling=sampling)
+                           sampling=sampling, up_filter=up_filter)
 
 
 def resnet_6blocks(input_nc: int, output_nc: int, ngf: int = 64, norm: str = "instance",
                    dropout: bool = False, padding: str = "reflect",
-                   upsample: str = "transpose", sampling: str = "stride") -> ResnetGenerator:
+                   upsample: str = "transpose", sampling: str = "stride",
+                   up_filter: int = 3) -> ResnetGenerator:
     return ResnetGenerator(input_nc, output_nc, ngf, 6, norm, dropout, padding, upsample,
-                           sampling=sampling)
+                           sampling=sampling, up_filter=up_filter)
