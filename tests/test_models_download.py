@@ -181,3 +181,19 @@ def test_a_plugin_model_is_downloaded_from_its_own_url(server, fresh_plugins):
     with pytest.raises(DownloadError, match="fails its sha256 check"):
         fetch_models(["mine"], force=True, progress=False)
     assert model_file("mine").read_bytes() == G  # the good copy stays in place
+
+
+def test_an_unwritable_cache_is_one_line_before_any_request(server, monkeypatch):
+    import errno
+    import tempfile
+
+    from i2i.errors import OutputError
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)  # root ignores chmod; a mount does not
+    with pytest.raises(OutputError, match="the model cache \\(I2I_HOME\\) .*Read-only file "
+                                          "system"):
+        _fetch(server, "horse2zebra")
+    assert server.requests == []

@@ -53,6 +53,8 @@ def download(
     """
     from i2i.cli.listing import print_listing
 
+    if (verbose or as_json) and not (list_ or list_models):
+        raise typer.BadParameter("-v and --json go with --list or --list-models")
     if list_ or list_models:
         listing = _model_listing() if list_models else _dataset_listing()
         print_listing(listing, verbose=verbose, as_json=as_json)
