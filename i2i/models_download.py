@@ -33,6 +33,7 @@ from i2i.data.download import download_file, sha256_file
 from i2i.data.extract import ExtractSpaceError, safe_extract
 from i2i.errors import DownloadError, I2IError, PartialFailure, WeightsError
 from i2i.models_catalog import ModelEntry, get_entry
+from i2i.outputs import check_output_dir
 from i2i.weights import cache_dir, is_offline, is_verified
 
 MANIFEST = ".i2i-model.json"
@@ -118,8 +119,6 @@ def fetch_models(names: list[str], mirror: str | None = None, force: bool = Fals
 
 
 def _check_can_download(entries: list[ModelEntry]) -> None:
-    from i2i.outputs import check_output_dir
-
     if is_offline():
         raise WeightsError(f"I2I_OFFLINE is set, so model '{entries[0].name}' cannot be "
                            "downloaded; unset it on a connected machine and rerun")
@@ -138,7 +137,8 @@ def _fetch_one(entry: ModelEntry, archives: _Archives, mirror: str | None, force
         raise WeightsError(f"model '{entry.name}' {problem}; rerun with --force to fetch "
                            "it again")
     if not entry.urls:
-        raise WeightsError(f"model '{entry.name}' has no download URL")
+        raise WeightsError(f"model '{entry.name}' has no download URL, so it cannot be "
+                           "fetched; ask the plugin that registers it for one")
     models_dir().mkdir(parents=True, exist_ok=True)
     _remove_stale(f".{entry.name}.staging.*", f".{entry.name}.replaced.*")
     staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.staging.", dir=models_dir()))
