@@ -87,5 +87,11 @@ def register_weights() -> dict:
 
 
 @hookspec
+def register_models() -> dict:
+    """Pretrained translation models: ``name -> i2i.models_catalog.ModelEntry`` (method,
+    generator config block, channels, direction, download URLs; ``i2i download --model``)."""
+
+
+@hookspec
 def register_commands(app) -> None:
     """Add Typer subcommands to the ``i2i`` app (``app.command()(fn)``)."""

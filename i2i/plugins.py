@@ -30,6 +30,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.weights",
     "i2i.stylize.weights_entries",
     "i2i.metrics.builtin",
+    "i2i.models_catalog",
 )
 
 REGISTRY_KINDS = (
@@ -42,6 +43,7 @@ REGISTRY_KINDS = (
     "datasets",
     "metrics",
     "weights",
+    "models",
 )
 
 

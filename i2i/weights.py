@@ -75,7 +75,7 @@ VERIFIED = "verified-weights.json"
 SETTLE_S = 2.0
 
 
-def _verified(path: Path, expected: str) -> bool:
+def is_verified(path: Path, expected: str) -> bool:
     """Checksum check, remembered by file identity in i2i's own cache (module docstring)."""
     st = path.stat()  # before hashing: a change while we hash then shows as a new ctime
     stamp = [expected, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
@@ -128,7 +128,7 @@ def resolve(name: str, weights_dir: str | Path | None = None, progress: bool = T
         for wf in entry.files:
             candidate = folder / wf.filename
             if candidate.is_file():
-                if _verified(candidate, wf.sha256):
+                if is_verified(candidate, wf.sha256):
                     return candidate
                 raise WeightsError(
                     f"{candidate} fails its sha256 check (expected {wf.sha256[:12]}...); "

@@ -52,6 +52,8 @@ class DatasetEntry:
 
     ``urls`` are tried in order; ``sha256``/``size`` are ``None`` where nobody published
     them (the sha256 of what was fetched is then recorded in the dataset's manifest).
+    ``published_size`` is only shown (``i2i download --list``), never checked: a size
+    quoted for another copy of the file must not fail a download.
     """
 
     name: str
@@ -63,11 +65,17 @@ class DatasetEntry:
     source: str  # home page of the collection
     urls: tuple[str, ...] = ()
     sha256: str | None = None
-    size: int | None = None  # bytes of the archive, when known
-    approx_size: str = "unknown"  # for --list only; never used to verify
+    size: int | None = None  # bytes of the archive, checked by the download when set
+    published_size: int | None = None  # bytes someone published; for listings only
+    size_source: str = ""  # where ``published_size`` comes from, or why there is none
     manual: str = ""  # what to fetch by hand, for entries without urls
     recipe: Recipe | None = None
     from_files: int = 1  # how many --from files the recipe expects
+
+    @property
+    def shown_size(self) -> int | None:
+        """The byte size a listing shows: the checked one, else the published one."""
+        return self.size if self.size is not None else self.published_size
 
     @property
     def downloadable(self) -> bool:
@@ -77,17 +85,33 @@ class DatasetEntry:
         return Path(self.urls[0].split("?")[0]).name if self.urls else ""
 
 
+# Byte sizes of the CycleGAN zips, from TensorFlow Datasets' url_checksums/cycle_gan.txt
+# (recorded for the same files at their former host people.eecs.berkeley.edu/~taesung_park).
+# The other archives' sizes are published nowhere we found: they show as "?".
+CYCLEGAN_SIZES = {
+    "apple2orange": 78456409, "cezanne2photo": 279885071, "facades": 35135868,
+    "horse2zebra": 116867962, "iphone2dslr_flower": 339964458, "maps": 1476754427,
+    "monet2photo": 305231073, "summer2winter_yosemite": 132640856,
+    "ukiyoe2photo": 292946532, "vangogh2photo": 306590349,
+}
+TFDS_SIZES = "TensorFlow Datasets url_checksums/cycle_gan.txt, same file at its former host"
+NO_SIZE = "no published size found"
+
+
 def _cyclegan(name: str, description: str, layout: str = "unaligned",
               dataset: str | None = None) -> DatasetEntry:
+    size = CYCLEGAN_SIZES.get(name)
     return DatasetEntry(
         name=dataset or name,
         description=description,
-        task="unpaired",
+        task="paired" if layout == "aligned" else "unpaired",  # mini_pix2pix is A|B
         layout=layout,
         licence=CYCLEGAN_LICENCE,
         citation=CYCLEGAN_CITATION,
         source="https://github.com/junyanz/pytorch-CycleGAN-and-pix2pix",
         urls=(f"{CYCLEGAN_BASE}/{name}.zip",),
+        published_size=size,
+        size_source=TFDS_SIZES if size else NO_SIZE,
     )
 
 
@@ -101,6 +125,7 @@ def _pix2pix(name: str, description: str) -> DatasetEntry:
         citation=PIX2PIX_CITATION,
         source="https://github.com/phillipi/pix2pix",
         urls=(f"{PIX2PIX_BASE}/{name}.tar.gz",),
+        size_source=NO_SIZE,
     )
 
 
