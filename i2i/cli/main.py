@@ -6,6 +6,7 @@ import importlib
 import os
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from i2i import __version__
@@ -33,7 +34,8 @@ class I2IGroup(TyperGroup):
         except I2IError as err:
             if _debug_enabled(ctx):
                 raise
-            console.print(f"[bold red]error:[/] {err}", soft_wrap=True)
+            # escaped: a message like 'pip install "i2i[wandb]"' is text, not rich markup
+            console.print(f"[bold red]error:[/] {escape(str(err))}", soft_wrap=True)
             raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:
             console.print("[bold red]interrupted[/]")
@@ -85,7 +87,7 @@ def build_app() -> typer.Typer:
     try:
         add_plugin_commands(app)
     except I2IError as err:  # a broken plugin must not take the whole CLI down
-        console.print(f"[bold red]error:[/] {err}")
+        console.print(f"[bold red]error:[/] {escape(str(err))}")
     return app
 
 

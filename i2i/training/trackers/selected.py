@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+
 from i2i.config import RunConfig
 from i2i.console import warn
 from i2i.errors import I2IError
@@ -49,8 +51,9 @@ class PluginCallback(Callback):
 
     def disable(self, event: str, err: BaseException) -> None:
         self.inner = None
-        warn(f"logger '{self.name}' from plugin '{self.plugin.name}' ({self.plugin.source}) "
-             f"failed in {event} ({_describe(err)}); it is disabled and the run goes on")
+        warn(escape(f"logger '{self.name}' from plugin '{self.plugin.name}' "
+                    f"({self.plugin.source}) failed in {event} ({_describe(err)}); it is "
+                    "disabled and the run goes on"))
 
     def _event(self, event: str, *args) -> None:
         if self.inner is not None:
