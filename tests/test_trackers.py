@@ -216,3 +216,13 @@ def test_log_none_turns_off_the_trackers_a_config_file_asks_for(tmp_path):
     assert "log: []" in (run / "config.yaml").read_text()
     assert not (run / "tensorboard").exists() and not (run / "wandb").exists()
     assert (run / "index.html").is_file()
+
+
+def test_a_trained_run_naming_an_uninstalled_logger_still_loads_for_translation():
+    from i2i.config import build_config, from_saved
+    from i2i.errors import ConfigError
+
+    saved = {"train": {"log": ["gone_plugin"]}}
+    with pytest.raises(ConfigError, match="'train.log' names 'gone_plugin'"):
+        build_config([saved])  # training (and --resume) refuses it
+    assert from_saved(saved).train.log == ["gone_plugin"]  # translate only reads the run
