@@ -135,6 +135,11 @@ class TrainConfig:
     checkpoint_every: int = _at_least(0, 0)
     keep_last: int = _at_least(0, 3)
     eval_every: int = _at_least(0, 0)
+    # trackers besides the run page (which is always written): names of registered
+    # callbacks (``register_callbacks``), e.g. [tensorboard, wandb]; checked by name
+    log: list = field(default_factory=list, metadata={"registry": "callbacks"})
+    wandb_project: str = "i2i"
+    wandb_name: str = ""  # empty: the run folder's name
 
 
 @dataclass
@@ -334,12 +339,43 @@ def check_factory_params(factory: Any, params: dict, where: str, skip: int = 0) 
             _check_type(value, type(default), f"{where}.params.{key}")
 
 
-def build_config(layers: list[dict]) -> RunConfig:
-    """Merge the layers (lowest first) onto the dataclass defaults and validate."""
+def build_config(layers: list[dict], check_names: bool = True) -> RunConfig:
+    """Merge the layers (lowest first) onto the dataclass defaults and validate.
+
+    ``check_names`` also checks settings that name registered plugins (``train.log``).
+    """
     merged = RunConfig().to_dict()
     for layer in layers:
         merged = merge(merged, layer)
-    return from_dict(RunConfig, merged)
+    cfg = from_dict(RunConfig, merged)
+    if check_names:
+        check_registered_names(cfg)
+    return cfg
+
+
+def check_registered_names(cfg: RunConfig) -> None:
+    """Every field with ``registry`` metadata holds a list of names registered of that kind.
+
+    Duplicates are dropped (first kept); an unknown name lists the valid ones.
+    """
+    from i2i.plugins import get_registry
+
+    for section in dataclasses.fields(cfg):
+        block = getattr(cfg, section.name)
+        if not dataclasses.is_dataclass(block):
+            continue
+        for f in dataclasses.fields(block):
+            kind = f.metadata.get("registry")
+            if kind is None:
+                continue
+            names = getattr(block, f.name)
+            valid = get_registry(kind)
+            for name in names:
+                if not isinstance(name, str) or name not in valid:
+                    choices = ", ".join(sorted(valid)) or "(none)"
+                    raise ConfigError(f"'{section.name}.{f.name}' names {name!r}, which is not "
+                                      f"a registered {kind[:-1]}; choose from: {choices}")
+            setattr(block, f.name, list(dict.fromkeys(names)))
 
 
 def to_yaml(cfg: RunConfig) -> str:
@@ -347,5 +383,7 @@ def to_yaml(cfg: RunConfig) -> str:
 
 
 def from_saved(data: dict) -> RunConfig:
-    """A RunConfig from a saved ``config.yaml``/checkpoint dict (validated)."""
-    return build_config([data])
+    """A RunConfig from a saved ``config.yaml``/checkpoint dict (validated), for using a
+    trained run: plugin names only training needs (``train.log``) are not checked, so a
+    logger plugin uninstalled since does not stop ``translate``."""
+    return build_config([data], check_names=False)

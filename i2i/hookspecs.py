@@ -93,5 +93,19 @@ def register_models() -> dict:
 
 
 @hookspec
+def register_callbacks() -> dict:
+    """Training callbacks a run selects by name (``--log NAME`` or ``train.log: [NAME]``):
+    ``name -> factory(cfg: RunConfig) -> i2i.Callback``, e.g. an experiment tracker.
+
+    The callback runs on rank 0 beside the built-ins, after the log, samples and evaluation
+    of each event (so ``ctx.history``, ``ctx.latest_sample`` and ``ctx.metrics`` are
+    current) and before the run page. Its ``check(ctx)`` runs before the run folder is
+    written: raise an ``I2IError`` there for a missing package or login. A third-party
+    callback that raises in any later event is disabled with a warning naming its plugin,
+    and the run goes on.
+    """
+
+
+@hookspec
 def register_commands(app) -> None:
     """Add Typer subcommands to the ``i2i`` app (``app.command()(fn)``)."""

@@ -31,6 +31,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.stylize.weights_entries",
     "i2i.metrics.builtin",
     "i2i.models_catalog",
+    "i2i.training.trackers.builtin",
 )
 
 REGISTRY_KINDS = (
@@ -44,6 +45,7 @@ REGISTRY_KINDS = (
     "metrics",
     "weights",
     "models",
+    "callbacks",
 )
 
 
@@ -60,6 +62,7 @@ class LoadedPlugin:
 _manager: pluggy.PluginManager | None = None
 _loaded: list[LoadedPlugin] = []
 _registries: dict[str, dict[str, object]] = {}
+_owners: dict[str, dict[str, str]] = {}  # kind -> name -> plugin that registers it
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -76,6 +79,7 @@ def reset_plugins() -> None:
     _manager = None
     _loaded.clear()
     _registries.clear()
+    _owners.clear()
 
 
 def loaded_plugins() -> list[LoadedPlugin]:
@@ -191,7 +195,14 @@ def get_registry(kind: str) -> dict[str, object]:
             merged[name] = factory
             owner[name] = impl.plugin_name
     _registries[kind] = merged
+    _owners[kind] = owner
     return merged
+
+
+def provider(kind: str, name: str) -> LoadedPlugin | None:
+    """The third-party plugin that registers ``name`` of ``kind``; None for a built-in."""
+    get_registry(kind)
+    return _third_party(_owners.get(kind, {}).get(name, ""))
 
 
 def lookup(kind: str, name: str) -> object:

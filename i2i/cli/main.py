@@ -89,7 +89,7 @@ def build_app() -> typer.Typer:
     try:
         add_plugin_commands(app)
     except I2IError as err:  # a broken plugin must not take the whole CLI down
-        console.print(f"[bold red]error:[/] {err}")
+        console.print(f"[bold red]error:[/] {escape(str(err))}")
     return app
 
 

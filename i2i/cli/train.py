@@ -41,6 +41,9 @@ def train(
     resume: Path = typer.Option(None, "--resume", help="Continue this run folder exactly."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    log: str = typer.Option(None, "--log",
+                            help="Trackers besides the run page: tensorboard, wandb, a "
+                                 "plugin's (comma list), or none."),
 ) -> None:
     """Train a translation model; everything lands in runs/NAME/.
 
@@ -58,6 +61,8 @@ def train(
 
         i2i train cyclegan --data ./horse2zebra --eval-every 5
 
+        i2i train cyclegan --data ./horse2zebra --log tensorboard,wandb
+
         i2i train cyclegan --data ./maps --set loss.cycle=l2 --set generator.params.n_blocks=6
 
         i2i train --resume runs/horse2zebra
@@ -70,9 +75,11 @@ def train(
     from i2i.training.distributed import DistInfo, launch_local, under_torchrun
     from i2i.training.loop import train as run_training
     from i2i.training.run_lock import RunLock
+    from i2i.training.trackers.selected import tracker_callbacks
 
     layer = _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
-                       channels_last, seed, workers, max_steps, direction, eval_every, threads)
+                       channels_last, seed, workers, max_steps, direction, eval_every, threads,
+                       log)
     main_process = DistInfo.from_env().is_main
     if resume is not None:
         cfg = load_run_config(resume, layer, set_ or [])
@@ -92,7 +99,8 @@ def train(
         if main_process:
             console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
         try:
-            callbacks = default_callbacks(not quiet, extra=eval_callbacks(cfg))
+            extra = [*eval_callbacks(cfg), *tracker_callbacks(cfg)]  # trackers see eval rows
+            callbacks = default_callbacks(not quiet, extra=extra)
             ctx = run_training(cfg, run_dir, resume=resume is not None, callbacks=callbacks,
                                show_progress=not quiet, replace=replace)
         except RunComplete as done:
@@ -107,7 +115,7 @@ def train(
 
 def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, precision,
                channels_last, seed, workers, max_steps, direction=None, eval_every=None,
-               threads=None) -> dict:
+               threads=None, log=None) -> dict:
     """Command-line options as a config layer (only the ones given)."""
     layer: dict = {"data": {}, "train": {}, "schedule": {}}
     if data is not None:
@@ -133,11 +141,25 @@ def _cli_layer(data, size, epochs, batch_size, name, out_dir, gpus, device, prec
                        ("threads", threads)):
         if value is not None:
             layer["train"][key] = value
+    if log is not None:
+        layer["train"]["log"] = parse_log_option(log)
     if name is not None:
         layer["name"] = name
     if out_dir is not None:
         layer["out_dir"] = out_dir
     return {k: v for k, v in layer.items() if v != {}}
+
+
+def parse_log_option(text: str) -> list[str]:
+    """``--log tensorboard,wandb`` -> the names; ``none`` -> no trackers."""
+    from i2i.errors import ConfigError
+
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if names == ["none"]:
+        return []
+    if "none" in names:
+        raise ConfigError(f"--log {text}: 'none' means no trackers; give it alone")
+    return names
 
 
 def _check_method_options(cfg) -> None:

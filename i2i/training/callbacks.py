@@ -3,7 +3,9 @@
 Built-ins: a rich progress bar, ``log.jsonl``, sample grids, ``loss.png`` and
 ``index.html``. Callbacks run on rank 0 only. To add one, subclass :class:`Callback`,
 override the events you need and pass an instance to ``loop.train(callbacks=...)``
-(``default_callbacks(extra=[...])`` puts it among the built-ins, before the run page).
+(``default_callbacks(extra=[...])`` puts it among the built-ins, before the run page), or
+register a factory with the ``register_callbacks`` hook so runs select it by name with
+``--log NAME`` (the trackers in :mod:`i2i.training.trackers` are registered that way).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class TrainContext:
     sample_batch: dict | None = None
     history: list[dict] = field(default_factory=list)  # logged rows, oldest first
     metrics: list[dict] = field(default_factory=list)  # evaluation rows, if any
+    latest_sample: tuple[int, object] | None = None  # (step, PIL grid) SampleGrids wrote last
+    links: dict[str, Path] = field(default_factory=dict)  # run files the page links, by label
 
     @property
     def total_steps(self) -> int:
@@ -204,10 +208,15 @@ class SampleGrids(Callback):
             method.train_mode()
         dest = ctx.run_dir / SAMPLES_DIR / f"step_{ctx.counters.global_step:07d}.png"
         save_image_atomic(picture, dest)
+        ctx.latest_sample = (ctx.counters.global_step, picture)  # trackers log the same grid
 
 
 class RunPage(Callback):
-    """``loss.png`` and ``index.html``, refreshed at every epoch end and at the end."""
+    """``loss.png`` and ``index.html``: written at the start (so the page is there to open
+    from the first step), refreshed at every epoch end and at the end."""
+
+    def on_start(self, ctx):
+        self.write(ctx)
 
     def on_epoch_end(self, ctx):
         self.write(ctx)
@@ -228,9 +237,15 @@ class RunPage(Callback):
             "generator": f"{ctx.cfg.generator.name} {ctx.cfg.generator.params}",
             "progress": f"epoch {c.epoch}/{ctx.total_epochs}, step {c.global_step}",
         }
+        if ctx.cfg.train.log:
+            summary["trackers"] = ", ".join(ctx.cfg.train.log)
         samples = sorted((ctx.run_dir / SAMPLES_DIR).glob("*.png"))
+        links = {"config": ctx.run_dir / "config.yaml"}
+        if (ctx.run_dir / LOG_FILE).is_file():
+            links["log"] = ctx.run_dir / LOG_FILE
+        links.update(ctx.links)
         page = run_page(ctx.run_dir, f"i2i run: {ctx.run_dir.name}", summary, samples, plots,
-                        ctx.metrics)
+                        ctx.metrics, links)
         write_bytes_atomic(page.encode(), ctx.run_dir / "index.html")
 
 

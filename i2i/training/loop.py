@@ -35,6 +35,7 @@ from i2i.training.distributed import (
 )
 from i2i.training.interrupt import DeferredInterrupt
 from i2i.training.schedulers import build_scheduler, step_scheduler
+from i2i.training.trackers.selected import tracker_callbacks
 
 
 def seed_everything(seed: int) -> None:
@@ -110,10 +111,11 @@ def train(cfg: RunConfig, run_dir: Path, resume: bool = False,
     ``replace`` empties an existing run folder, but only once the config, networks, data
     and callbacks have all been built: a start that fails leaves the old run as it was.
 
-    ``callbacks`` default to ``default_callbacks(show_progress)``. ``train.eval_every`` is
-    honoured by whoever builds the callbacks (training stands below metrics): ``i2i train``
-    passes ``default_callbacks(extra=eval_callbacks(cfg))`` from
-    :mod:`i2i.metrics.eval_callback`; do the same to evaluate during a run from Python.
+    ``callbacks`` default to ``default_callbacks(show_progress)`` with the trackers
+    ``train.log`` names (``tracker_callbacks(cfg)``). ``train.eval_every`` is honoured by
+    whoever builds the callbacks (training stands below metrics): ``i2i train`` passes
+    ``default_callbacks(extra=[*eval_callbacks(cfg), *tracker_callbacks(cfg)])`` (from
+    :mod:`i2i.metrics.eval_callback`); do the same to evaluate during a run from Python.
     """
     device = select_device(cfg.train.device, _local_rank())
     info = init_distributed(device.type)
@@ -165,7 +167,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
     method.check_run(ctx.total_steps)
     if callbacks is None:
-        callbacks = default_callbacks(show_progress)
+        callbacks = default_callbacks(show_progress, extra=tracker_callbacks(cfg))
     callbacks = callbacks if info.is_main else []
     for cb in callbacks:
         cb.check(ctx)
