@@ -65,6 +65,12 @@ def model_file(name: str) -> Path:
                        f"{' ' + fix if fix else ''}`")
 
 
+def recorded_sha256(name: str) -> str:
+    """The sha256 the manifest of a downloaded model records (call after
+    :func:`model_file`, which checks the manifest is there and matches)."""
+    return str(json.loads((models_dir() / name / MANIFEST).read_text())["sha256"])
+
+
 def model_problem(name: str) -> str | None:
     """None when ``<cache>/models/<name>`` holds the file its manifest records."""
     folder = models_dir() / name

@@ -102,7 +102,9 @@ def load_run_config(run_dir: Path, cli_layer: dict | None = None,
 
 
 def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
-    """(path, payload) of a checkpoint from a run folder (latest, or by name) or a file."""
+    """(path, payload) of a checkpoint from a run folder (latest, or by name), a file, or a
+    downloaded catalog model's name."""
+    from i2i.model_runs import is_model_name, model_run
     from i2i.training.checkpoint import (
         CHECKPOINT_DIR,
         list_checkpoints,
@@ -110,6 +112,8 @@ def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
         load_latest,
     )
 
+    if is_model_name(run):  # a catalog model: i2i download --model NAME
+        run = model_run(str(run))
     if run.is_file():
         return run, load_checkpoint(run)
     if not run.is_dir():

@@ -10,7 +10,8 @@ from i2i.console import console
 
 
 def export(
-    run: Path = typer.Argument(..., help="Run folder (runs/NAME) or a checkpoint file."),
+    run: Path = typer.Argument(..., help="Run folder (runs/NAME), a checkpoint file, or a "
+                               "downloaded model (i2i download --list-models)."),
     fmt: str = typer.Option(..., "--format", "-f",
                             help="onnx, torchscript or safetensors."),
     out: Path = typer.Option(..., "--out", "-o", help="The file to write."),

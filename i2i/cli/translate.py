@@ -11,7 +11,8 @@ from i2i.console import console
 
 
 def translate(
-    run: Path = typer.Argument(..., help="Run folder (runs/NAME) or a checkpoint file."),
+    run: Path = typer.Argument(..., help="Run folder (runs/NAME), a checkpoint file, or a "
+                               "downloaded model (i2i download --list-models)."),
     inputs: list[str] = typer.Argument(..., help="Image files, folders (recursive) or globs."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
     direction: str = typer.Option("AtoB", "--direction", help="AtoB or BtoA."),
