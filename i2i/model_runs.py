@@ -25,6 +25,18 @@ def is_model_name(run: Path) -> bool:
     return not run.exists() and "/" not in text and "\\" not in text and text in catalog()
 
 
+def model_hint(run: Path) -> str:
+    """For a bare name that is no run: the catalog models it may have meant, or ''."""
+    import difflib
+
+    from i2i.models_catalog import catalog
+
+    if run.exists() or len(run.parts) != 1:
+        return ""
+    close = difflib.get_close_matches(str(run), list(catalog()), n=3, cutoff=0.6)
+    return f" (no run of that name; did you mean the model {' or '.join(close)}?)" if close else ""
+
+
 def model_run(name: str) -> Path:
     """The run folder of catalog model ``name``, imported from its downloaded file on first
     use; a model not downloaded is a one-line error saying how to fetch it."""

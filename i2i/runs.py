@@ -104,7 +104,7 @@ def load_run_config(run_dir: Path, cli_layer: dict | None = None,
 def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
     """(path, payload) of a checkpoint from a run folder (latest, or by name), a file, or a
     downloaded catalog model's name."""
-    from i2i.model_runs import is_model_name, model_run
+    from i2i.model_runs import is_model_name, model_hint, model_run
     from i2i.training.checkpoint import (
         CHECKPOINT_DIR,
         list_checkpoints,
@@ -117,7 +117,7 @@ def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
     if run.is_file():
         return run, load_checkpoint(run)
     if not run.is_dir():
-        raise CheckpointError(f"run not found: {run}")
+        raise CheckpointError(f"run not found: {run}{model_hint(run)}")
     if checkpoint:
         for candidate in (Path(checkpoint), run / CHECKPOINT_DIR / checkpoint,
                           run / CHECKPOINT_DIR / f"{checkpoint}.pt"):

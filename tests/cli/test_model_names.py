@@ -103,3 +103,10 @@ def test_a_model_exports_by_name(cli, tmp_path, tiny_model):
     x = torch.rand(1, 3, 32, 32) * 2 - 1
     with torch.no_grad():
         assert torch.allclose(torch.jit.load(str(out))(x), _i2i_net(1).eval()(x), atol=1e-4)
+
+
+def test_a_mistyped_model_name_lists_the_close_matches(cli, tmp_path, tiny_model):
+    folder, _ = image_folder(tmp_path)
+    result = cli("translate", "tiny_h2", str(folder), "--out", str(tmp_path / "o"))
+    assert result.exit_code != 0
+    assert "did you mean the model tiny_h2z" in result.output
