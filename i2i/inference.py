@@ -37,6 +37,7 @@ from i2i.images import (
 from i2i.images import tensor_to_pil as to_pil
 from i2i.latent_codes import sample_path
 from i2i.outputs import disk_full, is_disk_full
+from i2i.tiling import Tiling, translate_tiled
 
 FITS = ("pad", "resize")
 
@@ -191,8 +192,11 @@ def size_multiple(method, direction: str) -> int:
 
 def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1,
                     fit: str = "pad", workers: int = 2, progress=None,
-                    latents=None) -> TranslateResult:
+                    latents=None, tiling: Tiling | None = None) -> TranslateResult:
     """Translate ``jobs`` with ``method``; ``progress(n)`` is called per image handled.
+
+    ``tiling``: images it :meth:`~i2i.tiling.Tiling.applies` to go through in tiles
+    (:mod:`i2i.tiling`), in memory bounded by the tile instead of the image.
 
     ``latents`` (a multimodal method's, :mod:`i2i.latent_codes`): its ``codes(method,
     batch_jobs)`` gives one code batch per output of each job (``Job.outputs``)."""
@@ -214,7 +218,9 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
             batch_jobs, originals, x = item
             x, h, w = pad_to_multiple(x.to(method.device), multiple)
             codes = latents.codes(method, batch_jobs) if latents is not None else [None]
-            outputs = [_translate(method, x, direction, z)[..., :h, :w].float().cpu()
+            tiled = tiling is not None and tiling.applies(*x.shape[-2:])
+            outputs = [_translate(method, x, direction, z, tiling if tiled else None,
+                                  multiple)[..., :h, :w].float().cpu()
                        for z in codes]
             for i, (job, (orig_h, orig_w)) in enumerate(zip(batch_jobs, originals,
                                                             strict=True)):
@@ -234,9 +240,16 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
     return result
 
 
-def _translate(method, x: torch.Tensor, direction: str, z: torch.Tensor | None):
+def _translate(method, x: torch.Tensor, direction: str, z: torch.Tensor | None,
+               tiling: Tiling | None = None, multiple: int = 16):
     """A method without latent codes is called as it always was (no ``z`` argument)."""
-    return method.translate(x, direction) if z is None else method.translate(x, direction, z=z)
+    def run(part: torch.Tensor) -> torch.Tensor:
+        return method.translate(part, direction) if z is None else method.translate(
+            part, direction, z=z)
+
+    if tiling is None:
+        return run(x)
+    return translate_tiled(run, list(method.nets.values()), x, tiling, multiple)
 
 
 def _save(img: Image.Image, dest: Path, protected: frozenset[Path], remaining: int) -> None:

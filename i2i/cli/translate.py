@@ -36,6 +36,11 @@ def translate(
     seed: int = typer.Option(None, "--seed",
                              help="Seed of the --samples codes (default 0): the same seed "
                              "gives the same outputs."),
+    tile: str = typer.Option("auto", "--tile",
+                             help="auto: images over 4 megapixels go through in 1024 px "
+                             "tiles, in bounded memory; off; or a tile side in px."),
+    tile_overlap: int = typer.Option(64, "--tile-overlap",
+                                     help="Pixels neighbouring tiles share and blend."),
     reference: Path = typer.Option(None, "--reference",
                                    help="Multimodal methods: one output per input, with the "
                                    "latent code encoded from this example output image."),
@@ -56,6 +61,8 @@ def translate(
 
         i2i translate runs/edges2shoes ./edges --out ./red --reference red_shoe.jpg
 
+        i2i translate runs/h2z panorama_8k.jpg --out big --tile 1024
+
     --samples or --reference on a method without latent codes is an error (exit 2).
     """
     from rich.progress import (
@@ -70,6 +77,7 @@ def translate(
     from i2i.inference import FITS, collect_jobs, split_done, translate_files
     from i2i.outputs import check_output_dir, remove_stale_temps
     from i2i.runs import load_for_inference
+    from i2i.tiling import parse_tile
     from i2i.training.device import select_device
 
     if fit not in FITS:
@@ -77,12 +85,18 @@ def translate(
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
     _check_latent_options(samples, seed, reference)
+    tiling = parse_tile(tile, tile_overlap)
     check_output_dir(out)
     method, cfg, path = load_for_inference(run, checkpoint, select_device(device), eval_mode)
     if direction not in method.generator_for:
         valid = ", ".join(method.generator_for)
         raise ConfigError(f"--direction '{direction}' is not one of: {valid}")
     latents = _latents(method, samples, seed, reference, direction, out)
+    if tiling is not None and not method.tileable:
+        if tiling.always:
+            raise ConfigError(f"{method.name} refines each image as a whole; it cannot "
+                              "translate in tiles (drop --tile)")
+        tiling = None
     jobs = collect_jobs([_expand_builtin(i, cfg.data.crop_size) for i in inputs], out, ext)
     for job in jobs:
         job.samples = samples or 0
@@ -104,7 +118,8 @@ def translate(
             method.on_translate_step = lambda step, total: bar.update(steps, completed=step,
                                                                        total=total)
         result = translate_files(method, jobs, direction, batch_size, fit, workers,
-                                 progress=lambda n: bar.advance(task, n), latents=latents)
+                                 progress=lambda n: bar.advance(task, n), latents=latents,
+                                 tiling=tiling)
     console.print(f"[green]wrote {len(result.written)} image(s)[/] to {out}")
     if result.failed:
         for source, reason in result.failed:

@@ -76,6 +76,9 @@ class Method:
     #: numbers in the latent code :meth:`translate` takes as ``z``; 0: no code (one output
     #: per input). A multimodal method sets it per instance, from its config.
     latent_size: int = 0
+    #: whether :meth:`translate` is a feed-forward pass that can run tile by tile
+    #: (``translate --tile``); False for methods that optimise each image as a whole
+    tileable: ClassVar[bool] = True
 
     def __init__(self, cfg: RunConfig, device: torch.device, training: bool = True):
         self.cfg, self.device, self.training = cfg, device, training

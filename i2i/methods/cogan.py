@@ -55,6 +55,7 @@ SQUARE_MODES = ("resize_and_crop", "crop", "scale_width_and_crop")
 
 
 class CoGAN(Method):
+    tileable = False  # each image is refined by optimisation as a whole
     name = "cogan"
     paired = False
     generator_for = {"AtoB": "G"}

@@ -47,6 +47,7 @@ from i2i.stylize.transfer import make_objective
 
 
 class LatentTransfer(Method):
+    tileable = False  # each image is refined by optimisation as a whole
     name = "latent_transfer"
     paired = True
     generator_for = {"AtoB": "T"}
