@@ -37,9 +37,21 @@ def model_hint(run: Path) -> str:
     return f" (no run of that name; did you mean the model {' or '.join(close)}?)" if close else ""
 
 
+def shadowed_model(run: Path) -> str:
+    """For a folder here that bears a catalog model's name (a dataset folder, say): a
+    hint that the model is meant with a path that is no folder, or ''."""
+    from i2i.models_catalog import catalog
+
+    if len(run.parts) != 1 or str(run) not in catalog():
+        return ""
+    return (f" (the folder ./{run} is taken for the run; for the model '{run}', run from "
+            "another folder)")
+
+
 def model_run(name: str) -> Path:
     """The run folder of catalog model ``name``, imported from its downloaded file on first
     use; a model not downloaded is a one-line error saying how to fetch it."""
+    from i2i.errors import OutputError
     from i2i.images import write_bytes_atomic
     from i2i.interop.reference_import import import_generator_file
     from i2i.models_catalog import get_entry
@@ -56,8 +68,13 @@ def model_run(name: str) -> Path:
         shutil.rmtree(run_dir)
     dropout = entry.generator.get("params", {}).get("dropout")
     hints = {"dropout": bool(dropout)} if dropout is not None else {}
-    import_generator_file(weights, entry.source, run_dir, method=entry.method,
-                          direction="AtoB", hints=hints)
+    try:
+        import_generator_file(weights, entry.source, run_dir, method=entry.method,
+                              direction="AtoB", hints=hints)
+    except OutputError:
+        if run_dir.is_dir():  # another i2i process imported it meanwhile: use theirs
+            return run_dir
+        raise
     write_bytes_atomic(json.dumps({"model": name, "sha256": digest}).encode(), run_dir / MARKER)
     return run_dir
 

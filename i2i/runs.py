@@ -104,7 +104,7 @@ def load_run_config(run_dir: Path, cli_layer: dict | None = None,
 def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
     """(path, payload) of a checkpoint from a run folder (latest, or by name), a file, or a
     downloaded catalog model's name."""
-    from i2i.model_runs import is_model_name, model_hint, model_run
+    from i2i.model_runs import is_model_name, model_hint, model_run, shadowed_model
     from i2i.training.checkpoint import (
         CHECKPOINT_DIR,
         list_checkpoints,
@@ -127,7 +127,8 @@ def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
         raise CheckpointError(f"no checkpoint '{checkpoint}' in {run}; available: {names}")
     latest = load_latest(run)
     if latest is None:
-        raise CheckpointError(f"{run} has no checkpoints yet; train it first")
+        raise CheckpointError(f"{run} has no checkpoints yet; train it first"
+                              f"{shadowed_model(run)}")
     return latest
 
 

@@ -53,6 +53,12 @@ def download(
     """
     from i2i.cli.listing import print_listing
 
+    asked = [flag for flag, given in (("--list", list_), ("--list-models", list_models),
+                                      ("--weights", weights), ("--model", models),
+                                      ("dataset names", names)) if given]
+    if len(asked) > 1:  # each would quietly drop the others
+        raise typer.BadParameter(f"{' and '.join(asked)} are separate jobs; give one of them "
+                                 "per call")
     if (verbose or as_json) and not (list_ or list_models):
         raise typer.BadParameter("-v and --json go with --list or --list-models")
     if list_ or list_models:

@@ -130,6 +130,8 @@ def _read_resnet(state: dict, where: str) -> Generator:
               "dropout": second is not None and second.dim() == 4}
     if antialias:
         params.update(sampling="antialias", up_filter=_blur_size(state, up, where))
+    else:  # said outright: a method's own default (cut: antialias) must not win
+        params["sampling"] = "stride"
     last = up + 2 * level + 1  # the 7x7 conv after the final padding
     if f"model.{last}.weight" not in state:
         raise CheckpointError(f"{where} matches no reference ResnetGenerator: no final conv "

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from i2i.config import RunConfig, to_yaml
-from i2i.errors import ConfigError
+from i2i.errors import CheckpointError, ConfigError
 
 
 @dataclass
@@ -57,7 +57,13 @@ def write_run(cfg: RunConfig, gens: dict, out_dir: Path, epoch: str, imported: d
                           f"{', '.join(extra)}); import into cyclegan, pix2pix, cut, fastcut "
                           "or sc")
     for direction, gen in gens.items():
-        method.nets[keys[direction]].load_state_dict(gen.state)  # names checked: strict
+        try:
+            method.nets[keys[direction]].load_state_dict(gen.state)  # names checked: strict
+        except RuntimeError as err:  # tensors that fit no net of this method and these params
+            detail = str(err).strip().splitlines()[-1].strip()[:120]
+            raise CheckpointError(f"the {direction} generator's tensors do not fit an i2i "
+                                  f"{cfg.method} generator ({detail}); check --from and "
+                                  "--model") from None
     number = int(epoch) if epoch.isdigit() else 0
     payload = build_payload(method, {}, Counters(epoch=number), cfg.to_dict())
     for key in absent:

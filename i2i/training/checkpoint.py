@@ -9,6 +9,7 @@ what lets ``weights_only=True`` load it: a checkpoint can never run code.
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import re
 import tempfile
@@ -165,6 +166,10 @@ def _load_failure(err: Exception) -> str:
     if isinstance(err, EOFError) or "central directory" in text or "zip archive" in text \
             or "failed finding" in text or "truncated" in text.lower():
         return "the file is truncated or corrupt (an interrupted copy or save?)"
+    if isinstance(err, (KeyError, IndexError, pickle.UnpicklingError)):
+        # torch's unpickler on bytes that only start like a pickle: '101', 'pop from
+        # empty list', ...
+        return "it is not a PyTorch weights file (a text file, or a pickle not made by torch.save?)"
     first = text.strip().splitlines()[0][:120] if text.strip() else type(err).__name__
     return first
 

@@ -108,3 +108,12 @@ def test_unknown_model_is_one_line_with_close_matches_and_exit_code_2(server):
     assert result.output.count("\n") == 1, result.output
     assert "unknown model 'zebra2hrose'; did you mean zebra2horse" in result.output
     assert server.requests == []
+
+
+@pytest.mark.parametrize("args", [["--model", "horse2zebra", "facades"],
+                                  ["--list", "--list-models"], ["--list-models", "horse2zebra"],
+                                  ["--weights", "x", "--model", "y"]])
+def test_two_jobs_in_one_download_call_are_a_usage_error(args):
+    result = CliRunner().invoke(app, ["download", *args])
+    assert result.exit_code == 2
+    assert "separate jobs" in result.output

@@ -175,7 +175,7 @@ def test_resnet_generator_file_translates_like_its_weights_in_i2i(cli, tmp_path,
     method, cfg, _ = load_for_inference(run, None, torch.device("cpu"), eval_mode=True)
     assert cfg.method == "cyclegan"
     assert cfg.generator.params == {"ngf": 4, "n_blocks": n_blocks, "norm": norm,
-                                    "dropout": dropout}
+                                    "dropout": dropout, "sampling": "stride"}
     x = torch.rand(1, 3, 16, 16) * 2 - 1
     with torch.no_grad():
         assert torch.equal(method.translate(x), net(x))  # bit-equal, not just close
@@ -336,6 +336,10 @@ def _bad_file(kind: str, path):
         path.write_bytes(pickle.dumps([1, 2, 3]))
     elif kind == "text":
         path.write_text("not a checkpoint\n")
+    elif kind == "short text":  # bytes torch's unpickler half-reads ('101', 'pop from ...')
+        path.write_text("hello\n")
+    elif kind == "three letters":
+        path.write_text("abc")
     elif kind == "unexpected key":
         sd = reference_resnet()
         sd["model.99.weight"] = torch.zeros(3)
@@ -350,6 +354,7 @@ def _bad_file(kind: str, path):
 BAD = {"discriminator": "discriminator", "optimiser state": "not a tensor",
        "pickle needing code": "could run code",
        "plain pickle": "not a PyTorch weights file", "text": "not a PyTorch weights file",
+       "short text": "not a PyTorch weights file", "three letters": "not a PyTorch weights file",
        "unexpected key": "model.99.weight",
        "mixed antialias": "mixes anti-aliased", "norm none": "norm none"}
 
@@ -366,6 +371,19 @@ def test_a_file_that_is_no_generator_is_one_line_and_leaves_no_run(cli, tmp_path
     assert "Traceback" not in result.output
     assert not run.exists()
     assert not any(p.name.endswith(".tmp") for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize("source", ["cut", "fastcut"])
+def test_a_strided_resnet_imports_as_cut_with_strided_sampling(cli, tmp_path, source):
+    """CUT's --no_antialias --no_antialias_up: the method's antialias default must not win."""
+    torch.save(reference_resnet(seed=4), tmp_path / "latest_net_G.pth")
+    run = tmp_path / "runs" / source
+    result = cli("import", str(tmp_path / "latest_net_G.pth"), "--from", source, "--out",
+                 str(run))
+    assert result.exit_code == 0, result.output
+    net = ResnetGenerator(3, 3, ngf=4, n_blocks=9)
+    net.load_state_dict(by_hand(reference_resnet(seed=4)))
+    assert_same_as_i2i_net(cli, tmp_path, run, net)
 
 
 def _unet_file(tmp_path):

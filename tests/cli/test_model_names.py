@@ -110,3 +110,13 @@ def test_a_mistyped_model_name_lists_the_close_matches(cli, tmp_path, tiny_model
     result = cli("translate", "tiny_h2", str(folder), "--out", str(tmp_path / "o"))
     assert result.exit_code != 0
     assert "did you mean the model tiny_h2z" in result.output
+
+
+def test_a_folder_with_a_model_name_says_it_hides_the_model(cli, tmp_path, tiny_model,
+                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny_h2z").mkdir()  # e.g. a dataset downloaded under that name
+    folder, _ = image_folder(tmp_path)
+    result = cli("translate", "tiny_h2z", str(folder), "--out", str(tmp_path / "o"))
+    assert result.exit_code != 0
+    assert "for the model 'tiny_h2z'" in result.output
