@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from i2i.data.archive_paths import ArchiveError
-from i2i.data.catalog_download import mirror_url, resolve_mirror
+from i2i.data.catalog_download import fetch_each, mirror_url, resolve_mirror
 from i2i.data.download import download_file, sha256_file
 from i2i.data.extract import ExtractSpaceError, safe_extract
-from i2i.errors import DownloadError, I2IError, PartialFailure, WeightsError
+from i2i.errors import DownloadError, WeightsError
 from i2i.models_catalog import ModelEntry, get_entry
-from i2i.outputs import check_output_dir
+from i2i.outputs import check_output_dir, staging_dir
 from i2i.weights import cache_dir, is_offline, is_verified
 
 MANIFEST = ".i2i-model.json"
@@ -102,26 +102,9 @@ def fetch_models(names: list[str], mirror: str | None = None, force: bool = Fals
     needed = [e for e in entries if force or not (models_dir() / e.name).exists()]
     if needed:
         _check_can_download(needed)
-    results, failed = [], []
     with _Archives(mirror, progress) as archives:
-        for entry in entries:
-            try:
-                result = _fetch_one(entry, archives, mirror, force, progress)
-            except I2IError as err:
-                failed.append((entry.name, err))
-                if on_done and len(entries) > 1:  # a lone failure is raised: one line
-                    on_done(err)
-                continue
-            results.append(result)
-            if on_done:
-                on_done(result)
-    if len(failed) == 1 and len(entries) == 1:
-        raise failed[0][1]
-    if failed:
-        raise PartialFailure(f"{len(failed)} of {len(entries)} models failed: "
-                             f"{', '.join(n for n, _ in failed)} (reasons above); rerun to "
-                             "resume")
-    return results
+        return fetch_each(entries, lambda entry: _fetch_one(entry, archives, mirror, force,
+                                                            progress), "models", on_done)
 
 
 def _check_can_download(entries: list[ModelEntry]) -> None:
@@ -147,7 +130,7 @@ def _fetch_one(entry: ModelEntry, archives: _Archives, mirror: str | None, force
                            "fetched; ask the plugin that registers it for one")
     models_dir().mkdir(parents=True, exist_ok=True)
     _remove_stale(f".{entry.name}.staging.*", f".{entry.name}.replaced.*")
-    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.staging.", dir=models_dir()))
+    staging = staging_dir(models_dir(), f".{entry.name}.staging.")
     try:
         generator = staging / GENERATOR_FILE
         record = {"name": entry.name, "file": GENERATOR_FILE,

@@ -26,6 +26,17 @@ def temp_prefix(dest: Path) -> str:
     return f".{Path(dest).name}.i2i{os.getpid()}."
 
 
+def staging_dir(parent: Path, prefix: str, suffix: str = "") -> Path:
+    """A new empty folder in ``parent`` to assemble output in before renaming it into
+    place, with the permissions a plain ``mkdir`` would give (``mkdtemp``'s are 0700,
+    which would make a run or dataset private to its maker once renamed)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    return folder
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

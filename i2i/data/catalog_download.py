@@ -28,6 +28,7 @@ from i2i.data.catalog import DatasetEntry
 from i2i.data.download import download_file, sha256_file
 from i2i.data.extract import ExtractSpaceError, check_layout, find_layout_root, safe_extract
 from i2i.errors import ConfigError, DataError, DownloadError
+from i2i.outputs import staging_dir
 
 MANIFEST = ".i2i-dataset.json"
 MIRROR_ENV = "I2I_DATASET_MIRROR"
@@ -107,7 +108,7 @@ def fetch_dataset(entry: DatasetEntry, root: Path, mirror: str | None = None,
     url = (mirror_url(entry.urls[0], mirror) if archive.is_file()
            else _download_first(entry, archive, mirror, progress))
     digest = sha256_file(archive)
-    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.extracting.", dir=root))
+    staging = staging_dir(root, f".{entry.name}.extracting.")
     try:
         _extract(archive, staging)
         ready = find_layout_root(staging, entry.layout)
@@ -242,18 +243,27 @@ def fetch_many(names: list[str], root: Path, mirror: str | None = None, force: b
     failures end in PartialFailure naming them.
     """
     from i2i.data.catalog import get_entry
-    from i2i.errors import I2IError, PartialFailure
 
     entries = [get_entry(name) for name in names]  # unknown names fail before any download
     mirror = resolve_mirror(mirror)  # so do a bad mirror and an unwritable folder
     check_output_dir(Path(root).expanduser())
+    return fetch_each(entries, lambda entry: fetch_dataset(entry, root, mirror, force,
+                                                           progress), "datasets", on_done)
+
+
+def fetch_each(entries: list, fetch_one, what: str, on_done=None) -> list:
+    """``fetch_one(entry)`` for each entry; one that fails is reported through
+    ``on_done(error)`` and the rest go on. The failure of a lone entry re-raises its own
+    error (one line, not two); failures among several end in PartialFailure naming them."""
+    from i2i.errors import I2IError, PartialFailure
+
     results, failed = [], []
     for entry in entries:
         try:
-            result = fetch_dataset(entry, root, mirror, force, progress)
+            result = fetch_one(entry)
         except I2IError as err:
             failed.append((entry.name, err))
-            if on_done and len(entries) > 1:  # a lone failure is raised: one line, not two
+            if on_done and len(entries) > 1:
                 on_done(err)
             continue
         results.append(result)
@@ -262,7 +272,7 @@ def fetch_many(names: list[str], root: Path, mirror: str | None = None, force: b
     if len(failed) == 1 and len(entries) == 1:
         raise failed[0][1]
     if failed:
-        raise PartialFailure(f"{len(failed)} of {len(entries)} datasets failed: "
+        raise PartialFailure(f"{len(failed)} of {len(entries)} {what} failed: "
                              f"{', '.join(n for n, _ in failed)} (reasons above); rerun to "
                              "resume")
     return results

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import random
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from i2i.errors import DataError
+from i2i.outputs import staging_dir
 
 N_TRAIN = 200
 N_TEST = 20
@@ -95,7 +95,7 @@ def write_once(root: Path, images: dict) -> Path:
     if (root / "COMPLETE").is_file():
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root.parent.name}-", dir=root.parent))
+    tmp = staging_dir(root.parent, f".{root.parent.name}-")
     try:
         for sub, items in images.items():
             folder = tmp / sub

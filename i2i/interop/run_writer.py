@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def write_run(cfg: RunConfig, gens: dict, out_dir: Path, epoch: str, imported: d
     """Load ``gens`` (direction -> :class:`~i2i.interop.reference_names.Generator`) into
     ``cfg.method``'s nets and write the run; nets no file provides are recorded absent."""
     from i2i.images import write_bytes_atomic
-    from i2i.outputs import temp_prefix
+    from i2i.outputs import staging_dir, temp_prefix
     from i2i.plugins import lookup
     from i2i.training.checkpoint import (
         CHECKPOINT_DIR,
@@ -72,8 +71,7 @@ def write_run(cfg: RunConfig, gens: dict, out_dir: Path, epoch: str, imported: d
     payload["imported"] = imported
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out_dir), suffix=".tmp",
-                                dir=out_dir.parent))
+    tmp = staging_dir(out_dir.parent, temp_prefix(out_dir), ".tmp")
     try:
         write_bytes_atomic(to_yaml(cfg).encode(), tmp / "config.yaml")
         saved = tmp / CHECKPOINT_DIR / checkpoint_name("epoch", number)

@@ -502,3 +502,15 @@ def test_cut_experiment_with_train_opt_becomes_a_fastcut_run_with_its_nce_settin
     assert (nce["weight"], nce["params"]["layers"], nce["params"]["num_patches"]) == (
         10.0, [0, 4, 8], 128)
     assert cfg.generator.params["up_filter"] == 4
+
+
+def test_an_imported_run_has_the_permissions_of_a_plain_folder(cli, tmp_path):
+    import os
+
+    torch.save(reference_resnet(), tmp_path / "latest_net_G.pth")
+    run = tmp_path / "runs" / "perm"
+    assert cli("import", str(tmp_path / "latest_net_G.pth"), "--from", "junyanz", "--out",
+               str(run)).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert run.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700
