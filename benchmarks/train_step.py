@@ -3,6 +3,7 @@
     python benchmarks/train_step.py                      # CPU fp32 and bf16: 256/9, 128/6
     python benchmarks/train_step.py --device cuda        # adds channels_last rows
     python benchmarks/train_step.py --compare-reference  # alternate with the reference step
+    python benchmarks/train_step.py --compare-reference --variants fp32,fp32+compile,bf16
     python benchmarks/train_step.py --iters 10 --only 128
 
 Each row times ``CycleGAN.training_step`` (generator and discriminator updates, the image
@@ -89,20 +90,37 @@ class ReferenceStep:
         self.opt_d.step()
 
 
-def compare_with_reference(size, blocks, iters, warmup):
-    """Alternate i2i's step and the reference step, iteration by iteration."""
+VARIANTS = ("fp32", "fp32+compile", "bf16", "bf16+compile")
+
+
+def compare_with_reference(size, blocks, iters, warmup, variants=("fp32",)):
+    """Alternate i2i's step in each variant ("fp32", "bf16", "+compile": the nets
+    compiled in place as ``train.compile`` does) with the reference step (plain fp32 eager,
+    as upstream), iteration by iteration; returns each one's median s/iter."""
+    steps = {}
+    for variant in variants:
+        torch.manual_seed(0)
+        precision = variant.split("+")[0]
+        method = make_method(size, blocks, torch.device("cpu"), precision, False)
+        if variant.endswith("+compile"):
+            for net in method.nets.values():
+                net.compile()
+        steps[f"i2i {variant}"] = method.training_step
     torch.manual_seed(0)
-    ours = make_method(size, blocks, torch.device("cpu"), "fp32", False)
-    ref = ReferenceStep(make_method(size, blocks, torch.device("cpu"), "fp32", False))
+    steps["reference"] = ReferenceStep(make_method(size, blocks, torch.device("cpu"), "fp32",
+                                                   False))
     data = {"A": torch.rand(1, 3, size, size) * 2 - 1, "B": torch.rand(1, 3, size, size) * 2 - 1}
-    times = {"i2i": [], "reference": []}
+    times = {name: [] for name in steps}
+    first = {}
     for i in range(warmup + iters):
-        for name, step in (("i2i", ours.training_step), ("reference", ref)):
+        for name, step in steps.items():
             start = time.perf_counter()
             step(data)
+            elapsed = time.perf_counter() - start
+            first.setdefault(name, elapsed)  # includes compiling, for the compiled ones
             if i >= warmup:
-                times[name].append(time.perf_counter() - start)
-    return {k: statistics.median(v) for k, v in times.items()}
+                times[name].append(elapsed)
+    return {k: statistics.median(v) for k, v in times.items()}, first
 
 
 def time_case(size, blocks, device, precision, channels_last, iters, warmup, batch):
@@ -139,14 +157,21 @@ def main() -> None:
     parser.add_argument("--only", choices=list(CASES), default=None)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--compare-reference", action="store_true",
-                        help="alternate with the reference step (CPU) and print both medians")
+                        help="alternate with the reference step (CPU) and print the medians")
+    parser.add_argument("--variants", default="fp32",
+                        help=f"with --compare-reference: comma list of {', '.join(VARIANTS)}")
     args = parser.parse_args()
     if args.compare_reference:
+        variants = args.variants.split(",")
         for key in [args.only] if args.only else list(CASES):
             size, blocks = CASES[key]
-            medians = compare_with_reference(size, blocks, args.iters, args.warmup)
-            print(f"{size} px, {blocks} blocks, batch 1, cpu: i2i {medians['i2i']:.3f} s/it, "
-                  f"reference step {medians['reference']:.3f} s/it")
+            medians, first = compare_with_reference(size, blocks, args.iters, args.warmup,
+                                                    variants)
+            ref = medians["reference"]
+            print(f"{size} px, {blocks} blocks, batch 1, cpu, reference step {ref:.3f} s/it")
+            for name, median in medians.items():
+                print(f"  {name:>18}: {median:.3f} s/it, {ref / median:.2f}x the reference's "
+                      f"speed (first iteration {first[name]:.1f} s)")
         return
     device = torch.device(args.device)
     if device.type == "cuda":

@@ -128,6 +128,9 @@ class TrainConfig:
     gpus: int = _at_least(0, 0)
     precision: str = _choices("fp32", "bf16", "fp16", default="fp32")
     channels_last: bool = False
+    # torch.compile every trained net (inductor: fused kernels; on a CPU it needs a C++
+    # compiler). The step gets faster, the start slower by the compile (tens of seconds).
+    compile: bool = False
     max_steps: int | None = _at_least(1, None)
     threads: int = _at_least(0, 0)  # CPU threads for torch; 0 keeps torch's default (all cores)
     log_every: int = _at_least(0, 10)

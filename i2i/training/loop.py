@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import random
 from pathlib import Path
 
@@ -97,6 +98,22 @@ def _wrap_ddp(method, info: DistInfo, device: torch.device) -> None:
             method.train_nets[key] = DDP(net, device_ids=ids)
 
 
+def _compile_nets(method) -> None:
+    """``torch.compile`` each net in place (``Module.compile``: its state-dict names, and so
+    checkpoints, stay as they are); DDP-wrapped ones through their wrapper, as torch
+    advises. Compilation itself happens at each net's first call."""
+    import shutil
+
+    if method.device.type == "cpu" and not (os.environ.get("CXX") or shutil.which("c++")
+                                            or shutil.which("g++")):
+        from i2i.errors import ConfigError
+
+        raise ConfigError("train.compile on a CPU needs a C++ compiler (g++), and none is "
+                          "on PATH; install one or drop train.compile")
+    for key, net in method.nets.items():
+        method.train_nets.get(key, net).compile()
+
+
 def first_batch(dataset, count: int = 4) -> dict:
     """A fixed, un-augmented batch for sample grids (the first ``count`` items)."""
     items = [dataset[(i, i)] for i in range(min(count, len(dataset)))]
@@ -162,6 +179,8 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
         _refuse_if_complete(cfg, counters, run_dir)
     if info.enabled:
         _wrap_ddp(method, info, device)
+    if cfg.train.compile:
+        _compile_nets(method)
     method.train_mode()
 
     ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
@@ -261,6 +280,10 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
         # still deferred: a Ctrl-C while the last page and plots are written changes nothing
         for cb in callbacks:
             cb.on_end(ctx)
+        # no rank tears the process group down while another still works (a gloo rank
+        # that did so first was seen to abort at exit: "terminate called without an
+        # active exception")
+        barrier(info)
     return ctx
 
 
