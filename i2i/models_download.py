@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from i2i.data.archive_paths import ArchiveError
-from i2i.data.catalog_download import fetch_each, mirror_url, resolve_mirror
-from i2i.data.download import download_file, sha256_file
+from i2i.data.catalog_download import download_first, fetch_each, mirror_url, resolve_mirror
+from i2i.data.download import sha256_file
 from i2i.data.extract import ExtractSpaceError, safe_extract
 from i2i.errors import DownloadError, WeightsError
 from i2i.models_catalog import ModelEntry, get_entry
@@ -141,7 +141,7 @@ def _fetch_one(entry: ModelEntry, archives: _Archives, mirror: str | None, force
             os.replace(_member(archive, entry), generator)
             record["archive_sha256"] = archive_digest
         else:
-            url = _download(entry, _downloads() / f"{entry.name}.pth", mirror, progress)
+            url = download_first(entry, _downloads() / f"{entry.name}.pth", mirror, progress)
             os.replace(_downloads() / f"{entry.name}.pth", generator)
         digest = sha256_file(generator)
         record.update(url=url, sha256=digest, bytes=generator.stat().st_size)
@@ -161,20 +161,6 @@ def _remove_stale(*patterns: str) -> None:
 
 def _downloads() -> Path:
     return models_dir() / DOWNLOADS
-
-
-def _download(entry: ModelEntry, dest: Path, mirror: str | None, progress: bool) -> str:
-    """Fetch the first URL of ``entry`` that works into ``dest``; returns that URL."""
-    errors = []
-    for url in entry.urls:
-        url = mirror_url(url, mirror)
-        try:
-            download_file(url, dest, sha256=entry.sha256, expected_size=entry.size,
-                          progress=progress)
-            return url
-        except DownloadError as err:
-            errors.append(err)
-    raise errors[-1]
 
 
 def _member(extracted: Path, entry: ModelEntry) -> Path:
@@ -226,7 +212,7 @@ class _Archives:
         # A complete archive in .downloads/ passed its checks (it is renamed from .part
         # only then): a rerun after a failed extraction does not fetch it again.
         url = (mirror_url(entry.urls[0], self.mirror) if archive.is_file()
-               else _download(entry, archive, self.mirror, self.progress))
+               else download_first(entry, archive, self.mirror, self.progress))
         _remove_stale(f".{archive.name}.extracting.*")
         folder = Path(tempfile.mkdtemp(prefix=f".{archive.name}.extracting.",
                                        dir=models_dir()))

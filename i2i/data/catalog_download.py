@@ -106,7 +106,7 @@ def fetch_dataset(entry: DatasetEntry, root: Path, mirror: str | None = None,
     if force or not _reusable(archive, entry):
         archive.unlink(missing_ok=True)  # ours: .downloads/ is i2i's folder
     url = (mirror_url(entry.urls[0], mirror) if archive.is_file()
-           else _download_first(entry, archive, mirror, progress))
+           else download_first(entry, archive, mirror, progress))
     digest = sha256_file(archive)
     staging = staging_dir(root, f".{entry.name}.extracting.")
     try:
@@ -145,13 +145,15 @@ def _extract(archive: Path, staging: Path) -> None:
                             "it again, or use --mirror") from err
 
 
-def _download_first(entry: DatasetEntry, archive: Path, mirror: str | None,
-                    progress: bool) -> str:
+def download_first(entry, dest: Path, mirror: str | None, progress: bool) -> str:
+    """Fetch the first of ``entry.urls`` that works (through ``mirror``) into ``dest``,
+    checked against ``entry.sha256`` / ``entry.size``; returns that URL. Any catalog entry
+    with those fields will do (datasets, models)."""
     errors = []
     for url in entry.urls:
         url = mirror_url(url, mirror)
         try:
-            download_file(url, archive, sha256=entry.sha256, expected_size=entry.size,
+            download_file(url, dest, sha256=entry.sha256, expected_size=entry.size,
                           progress=progress)
             return url
         except DownloadError as err:
