@@ -72,6 +72,7 @@ def load(path: Path) -> dict[str, torch.Tensor]:
     return {f"{k}.{name}": t for k, sd in nets.items() for name, t in sd.items()}
 
 
+@pytest.mark.numerics
 def test_two_ranks_of_batch_1_equal_one_process_of_batch_2(trained):
     single, ddp = trained
     ref, got = load(single / "rank0.pt"), load(ddp / "rank0.pt")
@@ -87,6 +88,7 @@ def test_two_ranks_of_batch_1_equal_one_process_of_batch_2(trained):
     assert compared > 0.9 * sum(t.numel() for t in ref.values() if t.is_floating_point())
 
 
+@pytest.mark.numerics
 def test_both_ranks_end_with_identical_weights(trained):
     _, ddp = trained
     rank0, rank1 = load(ddp / "rank0.pt"), load(ddp / "rank1.pt")
@@ -115,6 +117,7 @@ def test_rank_shards_are_disjoint_and_cover_the_epoch(length):
     assert [x for pair in zip(*shards, strict=True) for x in pair][:length] == single
 
 
+@pytest.mark.numerics
 def test_a_resumed_ddp_run_equals_an_uninterrupted_one(tmp_path):
     """Guards against resume giving every rank rank 0's RNG and image pools (each rank
     draws its own dropout masks and keeps its own pool), which makes a resumed 2-rank run

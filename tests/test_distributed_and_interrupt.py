@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from i2i.training.checkpoint import latest_checkpoint, load_checkpoint
@@ -87,6 +88,7 @@ def interrupt_at(after_steps: int, tmp_path, name: str) -> int | None:
     return step
 
 
+@pytest.mark.numerics
 def test_ctrl_c_at_random_moments_then_resume_equals_an_uninterrupted_run(tmp_path):
     """Guards against a checkpoint taken mid-step (one optimiser a step ahead of the
     rest), and against a test that never resumes from the checkpoint it checked: each

@@ -139,6 +139,7 @@ def test_every_method_widens_its_discriminators_and_trains_packed_at_batch_1(tmp
     assert all(len(c.images) >= 1 for c in stores.values())
 
 
+@pytest.mark.numerics
 def test_a_packed_run_resumes_exactly(tmp_path):
     extra = ["discriminator.pack=2", "data.batch_size=1", "train.pool_size=2"]
     straight = train(method_config(tmp_path, "cyclegan", extra, 6, "straight"),
@@ -153,6 +154,7 @@ def test_a_packed_run_resumes_exactly(tmp_path):
             assert torch.equal(tensor, other[name]), f"{key}.{name} differs after resume"
 
 
+@pytest.mark.numerics
 def test_packing_runs_under_ddp_with_every_rank_keeping_its_own_companions(tmp_path):
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
     args = ["train", "cyclegan", "--data", "builtin:toy", "--size", "32", "--gpus", "2",

@@ -37,6 +37,7 @@ def losses_by_step(run: Path) -> dict[int, dict]:
     return {r["step"]: {k: v for k, v in r.items() if k not in ("time",)} for r in rows}
 
 
+@pytest.mark.numerics
 def test_resume_continues_the_same_schedule(tmp_path):
     straight = train(tiny_config(tmp_path, "straight", 7), tmp_path / "straight",
                      show_progress=False)
