@@ -28,8 +28,13 @@ def evaluate(
                                      help="Folder with pretrained network files."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
     batch_size: int = typer.Option(50, "--batch-size", min=1, help="Images per forward pass."),
-    kid_subsets: int = typer.Option(100, "--kid-subsets", min=1),
-    kid_subset_size: int = typer.Option(1000, "--kid-subset-size", min=2),
+    kid_subsets: int = typer.Option(
+        100, "--kid-subsets", min=1, help="KID: number of random subsets averaged."
+    ),
+    kid_subset_size: int = typer.Option(
+        1000, "--kid-subset-size", min=2,
+        help="KID: images per subset (capped at the smaller set's size).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the KID subset draws."),
     no_cache: bool = typer.Option(False, "--no-cache",
                                   help="Do not read or write the real set's feature cache."),

@@ -35,13 +35,24 @@ def stylize(
     color_mode: str = typer.Option(
         _D.color_mode, "--color-mode", help="luminance (exact colours) or histogram."
     ),
-    content_layer: str = typer.Option(_D.content_layer, "--content-layer"),
-    style_layers: str = typer.Option(",".join(_D.style_layers), "--style-layers"),
+    content_layer: str = typer.Option(
+        _D.content_layer, "--content-layer",
+        help="VGG layer whose features the result keeps from the content image.",
+    ),
+    style_layers: str = typer.Option(
+        ",".join(_D.style_layers), "--style-layers",
+        help="Comma-separated VGG layers whose Gram matrices carry the style.",
+    ),
     layer_weights: str | None = typer.Option(
         None, "--layer-weights", help="One per style layer, e.g. 1,1,1,0.5,0.5 (default equal)."
     ),
-    content_weight: float = typer.Option(_D.content_weight, "--content-weight"),
-    style_weight: float = typer.Option(_D.style_weight, "--style-weight"),
+    content_weight: float = typer.Option(
+        _D.content_weight, "--content-weight", help="Weight of the content loss."
+    ),
+    style_weight: float = typer.Option(
+        _D.style_weight, "--style-weight",
+        help="Weight of the style loss (higher: more style, less content).",
+    ),
     tv_weight: float = typer.Option(_D.tv_weight, "--tv-weight", help="Smoothness."),
     network: str = typer.Option(_D.network, "--network", help="vgg19 or vgg16."),
     pooling: str = typer.Option(_D.pooling, "--pooling", help="avg (smoother) or max."),
@@ -57,7 +68,9 @@ def stylize(
         None, "--style-size", help="Long side of the style images in px (default: output's)."
     ),
     save_every: int = typer.Option(0, "--save-every", help="Also save every N steps."),
-    seed: int = typer.Option(_D.seed, "--seed"),
+    seed: int = typer.Option(
+        _D.seed, "--seed", help="Seed of the noise start (same seed, same result)."
+    ),
     device: str = typer.Option(_D.device, "--device", help="auto, cpu, cuda, cuda:1, mps."),
     grid: bool = typer.Option(False, "--grid", help="Also write NAME_grid: inputs and result."),
     weights_dir: Path | None = typer.Option(
