@@ -26,6 +26,7 @@ import random
 
 import pytest
 import torch
+from reference_steps import record_totals, reference_gan_loss, set_requires_grad
 from torch import nn
 
 from i2i.methods.cyclegan import CycleGAN
@@ -59,19 +60,6 @@ def batches(seed: int, size: int) -> list[dict]:
              "B": torch.rand(2, 3, size, size, generator=gen) * 2 - 1} for _ in range(STEPS)]
 
 
-def record_totals(method) -> list[tuple[str, float]]:
-    """Have ``method`` note the loss each of its optimiser steps minimises."""
-    seen: list[tuple[str, float]] = []
-    inner = method.backward_and_step
-
-    def noting(loss, *keys):
-        seen.append((keys[0], float(loss.detach())))
-        inner(loss, *keys)
-
-    method.backward_and_step = noting
-    return seen
-
-
 def assert_same(mine: dict[str, nn.Module], theirs: dict[str, nn.Module], what: str,
                 buffers: tuple[str, ...] = ()) -> None:
     """Parameters (``what``: "grad" or "weight") of each net equal; buffers of ``buffers``."""
@@ -96,14 +84,6 @@ def assert_losses(logs: dict, theirs: dict) -> None:
 
 
 # ---------------------------------------------------------------- the authors' code, transcribed
-
-
-def reference_gan_loss(mode: str, prediction: torch.Tensor, target_is_real: bool):
-    """models/networks.py GANLoss.__call__: the label (1.0 real, 0.0 fake) expanded to the
-    prediction's shape, then MSELoss (lsgan) or BCEWithLogitsLoss (vanilla)."""
-    label = torch.tensor(1.0 if target_is_real else 0.0).expand_as(prediction)
-    criterion = nn.MSELoss() if mode == "lsgan" else nn.BCEWithLogitsLoss()
-    return criterion(prediction, label)
 
 
 class ReferencePool:
@@ -134,12 +114,6 @@ class ReferencePool:
             else:
                 return_images.append(image)
         return torch.cat(return_images, 0)
-
-
-def set_requires_grad(nets, requires_grad: bool) -> None:
-    for net in nets:
-        for param in net.parameters():
-            param.requires_grad = requires_grad
 
 
 class ReferenceCycleGAN:
