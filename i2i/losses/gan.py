@@ -14,6 +14,10 @@ class GANLoss:
     """Base: ``discriminator_loss(real, fake)`` and ``generator_loss(fake)``."""
 
     needs_gradient_penalty = False
+    #: whether ``discriminator_loss`` is the mean of a real and a fake term (vanilla, LSGAN)
+    #: rather than their sum; a method whose authors sum them doubles it
+    #: (``Method.d_loss_halved``)
+    halves_discriminator_loss = False
 
     def discriminator_loss(self, pred_real: torch.Tensor, pred_fake: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -28,6 +32,8 @@ class VanillaGAN(GANLoss):
     The discriminator loss is halved, as in the reference code, to slow D relative to G.
     """
 
+    halves_discriminator_loss = True
+
     def discriminator_loss(self, pred_real, pred_fake):
         real = F.binary_cross_entropy_with_logits(pred_real, torch.ones_like(pred_real))
         fake = F.binary_cross_entropy_with_logits(pred_fake, torch.zeros_like(pred_fake))
@@ -38,7 +44,10 @@ class VanillaGAN(GANLoss):
 
 
 class LSGAN(GANLoss):
-    """Least-squares GAN (Mao et al. 2017): targets 1 for real, 0 for fake; CycleGAN default."""
+    """Least-squares GAN (Mao et al. 2017): targets 1 for real, 0 for fake; CycleGAN default.
+    The discriminator loss is halved, as vanilla's."""
+
+    halves_discriminator_loss = True
 
     def discriminator_loss(self, pred_real, pred_fake):
         return 0.5 * (((pred_real - 1) ** 2).mean() + (pred_fake**2).mean())

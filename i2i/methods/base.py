@@ -79,6 +79,10 @@ class Method:
     #: whether :meth:`translate` is a feed-forward pass that can run tile by tile
     #: (``translate --tile``); False for methods that optimise each image as a whole
     tileable: ClassVar[bool] = True
+    #: whether :meth:`d_loss` halves the sum of a real and a fake term, as the
+    #: pytorch-CycleGAN-and-pix2pix code does (vanilla, LSGAN); False for methods whose
+    #: authors sum them (BicycleGAN, UNIT)
+    d_loss_halved: ClassVar[bool] = True
 
     def __init__(self, cfg: RunConfig, device: torch.device, training: bool = True):
         self.cfg, self.device, self.training = cfg, device, training
@@ -211,6 +215,8 @@ class Method:
         real = self.pack_input(key, real, "real")
         fake = self.pack_input(key, fake.detach(), "fake")
         loss = self.gan.discriminator_loss(d(self.d_input(real)), d(self.d_input(fake)))
+        if self.gan.halves_discriminator_loss and not self.d_loss_halved:
+            loss = 2 * loss  # the sum of the two terms, exactly (a power of two)
         if self.gan.needs_gradient_penalty:
             loss = loss + self.cfg.loss.gp_weight * gradient_penalty(self.nets[key], real, fake)
         return loss

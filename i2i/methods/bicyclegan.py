@@ -15,7 +15,8 @@ halves, as in the reference (batch 2: one pair each):
 
 Two discriminators, one per branch (the reference's default; its ``--use_same_D`` is not
 offered), unconditional (they see B only: the reference's ``--conditional_D`` is off by
-default), LSGAN, both GAN terms at ``loss.gan_weight`` (1). Each step updates G and E
+default), LSGAN (each D's loss the sum of its real and fake terms, not halved as
+CycleGAN's), both GAN terms at ``loss.gan_weight`` (1). Each step updates G and E
 together, then D and D2 on the same (detached) translations, in the reference's order.
 ``kl_gaussian`` and ``latent_l1`` sit in ``loss.terms`` (weight 0 switches one off: cVAE-GAN
 or cLR-GAN alone); every term there is fed the cVAE-GAN translation (source A1, result,
@@ -67,6 +68,7 @@ class BicycleGAN(Method):
     name = "bicyclegan"
     paired = True
     generator_for = {"AtoB": "G"}
+    d_loss_halved = False  # the authors' backward_D: loss_D_fake + loss_D_real
 
     def __init__(self, cfg, device, training=True):
         super().__init__(cfg, device, training)

@@ -122,7 +122,9 @@ class DTN(Method):
         """Cross-entropy of D's per-patch class logits on ``images`` against class ``cls``;
         ``images`` are packed as ``kind`` (what they are), which defaults to ``cls``."""
         kind = cls if kind is None else kind
-        logits = self.discriminate("D", images, KINDS[kind], update=update).float()
+        logits = self.discriminate("D", images, KINDS[kind], update=update)
+        # at least float32 (a bf16 logit under autocast), and float64 stays float64
+        logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
         target = torch.full((logits.shape[0], *logits.shape[2:]), cls, dtype=torch.long,
                             device=logits.device)
         return F.cross_entropy(logits, target)

@@ -12,7 +12,8 @@ One step (the authors' ``UNIT_Trainer``: D first, then G) on real a, b:
 * codes ``z_a``, ``z_b``; reconstructions ``G_A(z_a)``, ``G_B(z_b)``; translations
   ``fake_b = G_B(z_a)``, ``fake_a = G_A(z_b)``;
 * D step: D_A judges domain A (real a against ``fake_a``), D_B domain B (UNIT's naming,
-  not CycleGAN's), through the image pool when ``train.pool_size`` > 0;
+  not CycleGAN's), through the image pool when ``train.pool_size`` > 0; each D's loss is
+  the sum of its real and fake terms, as the authors' (CycleGAN halves it);
 * G step: ``loss.gan_weight`` x GAN terms through the frozen Ds, ``loss.lambda_recon`` x
   L1 reconstruction (the ``recon`` term), ``options.kl_weight`` x KL of ``mu_a`` and
   ``mu_b`` (the ``kl`` term), and the cycle: encode each translation again (``mu_aba``
@@ -55,6 +56,7 @@ class UNIT(Method):
     # the encoders see the input first: inference pads to their size_multiple;
     # translate() below runs the whole path
     generator_for = {"AtoB": "E_A", "BtoA": "E_B"}
+    d_loss_halved = False  # the authors' calc_dis_loss sums the fake and the real term
     #: the weights of the KL of the codes of real images (recon_kl_w) and of translations
     #: (recon_kl_cyc_w): the authors' 0.01 on mean(mu^2), our 0.02 on the ``kl`` term
     options = {"kl_weight": 0.02, "kl_cycle_weight": 0.02}
