@@ -106,10 +106,11 @@ def test_an_animation_to_a_still_format_is_a_listed_failure(tiny_run, tmp_path, 
 
 def test_an_unknown_ext_is_one_line_before_any_work(tiny_run, tmp_path, cli):
     """Guards: `--ext xyz` failed once per image (exit 8) after translating them all."""
+    (tmp_path / "in").mkdir()
     for i in range(2):
-        Image.new("RGB", (32, 32)).save(tmp_path / f"{i}.png")
-    result = cli("translate", str(tiny_run), str(tmp_path / "0.png"), str(tmp_path / "1.png"),
-                 "--out", str(tmp_path / "out"), "--ext", "xyz", "--quiet")
+        Image.new("RGB", (32, 32)).save(tmp_path / "in" / f"{i}.png")
+    result = cli("translate", str(tiny_run), str(tmp_path / "in"), "--out",
+                 str(tmp_path / "out"), "--ext", "xyz", "--quiet")
     assert result.exit_code == 2, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "--ext 'xyz'" in errors[0]
