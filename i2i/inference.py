@@ -1,7 +1,9 @@
 """Translate image files with a trained run: inputs in, one output per input out.
 
 Inputs are files, folders (recursive) or globs. Outputs keep the relative path and stem
-under ``out_dir``, which may not lie inside an input folder. Two ways to handle any input
+under ``out_dir``, which may not lie inside an input folder (a single file's folder is not
+one: only an output on an input itself is refused). An animated GIF is translated frame by
+frame into an animation (:mod:`i2i.animation`). Two ways to handle any input
 size: ``fit="pad"`` (default) reflect-pads to the multiple the generator needs, translates at
 full resolution and crops back; ``fit="resize"`` resizes to the training crop size,
 translates and resizes back to the input's size; images smaller than the generator can
