@@ -1,7 +1,9 @@
 """Translate image files with a trained run: inputs in, one output per input out.
 
 Inputs are files, folders (recursive) or globs. Outputs keep the relative path and stem
-under ``out_dir``, which may not lie inside an input folder. Two ways to handle any input
+under ``out_dir``, which may not lie inside an input folder (a single file's folder is not
+one: only an output on an input itself is refused). An animated GIF is translated frame by
+frame into an animation (:mod:`i2i.animation`). Two ways to handle any input
 size: ``fit="pad"`` (default) reflect-pads to the multiple the generator needs, translates at
 full resolution and crops back; ``fit="resize"`` resizes to the training crop size,
 translates and resizes back to the input's size; images smaller than the generator can
@@ -23,11 +25,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from i2i.errors import DataError
+from i2i.animation import ANIMATED_SUFFIXES, Frames, encode_frames, is_animated, read_frames
+from i2i.errors import ConfigError, DataError
 from i2i.images import (
     encode_image,
     is_image_file,
-    list_images,
     load_rgb,
     pil_to_tensor,
     protect,
@@ -70,6 +72,18 @@ def split_done(jobs: list[Job]) -> tuple[list[Job], list[Job]]:
     return [job for job in jobs if id(job) not in finished], done
 
 
+def output_suffix(ext: str | None) -> str | None:
+    """``--ext`` as a suffix (".png"), checked once before any work: an unknown format is
+    one line up front, not one failure per image."""
+    if not ext:
+        return None
+    suffix = ext if ext.startswith(".") else f".{ext}"
+    if Image.registered_extensions().get(suffix.lower()) not in Image.SAVE:
+        raise ConfigError(f"--ext '{ext}' is not an image format Pillow can write; use png, "
+                          "jpg, webp, bmp, tif or gif")
+    return suffix
+
+
 def collect_jobs(inputs: list[str], out_dir: Path, ext: str | None) -> list[Job]:
     """Map each input image to its output path; check that outputs stay out of inputs."""
     out_dir = out_dir.resolve()
@@ -80,13 +94,15 @@ def collect_jobs(inputs: list[str], out_dir: Path, ext: str | None) -> list[Job]
             base = Path(raw.split("*")[0].split("?")[0].split("[")[0])
             base = base if base.is_dir() else base.parent
             matches = sorted(Path(m) for m in glob.glob(raw, recursive=True))
-            files = [m for m in matches if m.is_file() and is_image_file(m)]
+            files = [m for m in matches if m.is_file() and _translatable(m)]
             if not files:
                 raise DataError(f"no images match '{raw}'")
+            if any(ch in str(Path(raw).parent) for ch in "*?["):
+                _check_outside(out_dir, base)  # a folder wildcard could match a rerun's outputs
             jobs += [Job(f, out_dir / f.relative_to(base)) for f in files]
         elif path.is_dir():
             _check_outside(out_dir, path)
-            files = list_images(path)
+            files = sorted(p for p in path.glob("**/*") if p.is_file() and _translatable(p))
             if not files:
                 raise DataError(f"no images in folder {path}")
             prefix = Path(path.resolve().name) if len(inputs) > 1 else Path()
@@ -95,17 +111,29 @@ def collect_jobs(inputs: list[str], out_dir: Path, ext: str | None) -> list[Job]
             jobs.append(Job(path, out_dir / path.name))
         else:
             raise DataError(f"input not found: {path}")
+    suffix = output_suffix(ext)
     for job in jobs:
-        _check_outside(out_dir, job.source.parent)
-        if ext:
-            job.dest = job.dest.with_suffix(ext if ext.startswith(".") else f".{ext}")
+        if suffix:
+            job.dest = job.dest.with_suffix(suffix)
+    # A single file's folder is not searched, so --out may lie in it (cd photos && translate
+    # RUN a.jpg --out out); what matters is that no output lands on an input.
+    sources = {job.source.resolve(): job.source for job in jobs}
     seen: dict[Path, Path] = {}
     for job in jobs:
+        if job.dest.resolve() in sources:
+            raise DataError(f"{job.source} would be written over the input "
+                            f"{sources[job.dest.resolve()]}; choose another --out")
         if job.dest in seen:
             raise DataError(f"{job.source} and {seen[job.dest]} would both be written to "
                             f"{job.dest}; translate them in separate calls")
         seen[job.dest] = job.source
     return jobs
+
+
+def _translatable(path: Path) -> bool:
+    """Still images, and GIFs (every frame of an animated one is translated)."""
+    return is_image_file(path) or (path.suffix.lower() in ANIMATED_SUFFIXES
+                                   and not path.name.startswith("."))
 
 
 def _check_outside(out_dir: Path, input_dir: Path) -> None:
@@ -205,6 +233,15 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
     multiple = size_multiple(method, direction)
     result = TranslateResult()
     protected = protect(j.source for j in jobs)
+    animated = [job for job in jobs if is_animated(job.source)]
+    if animated:
+        moving = {id(job) for job in animated}
+        jobs = [job for job in jobs if id(job) not in moving]
+        for job in animated:
+            _translate_animation(method, job, direction, batch_size, fit, latents, tiling,
+                                 protected, result)
+            if progress:
+                progress(1)
     handled = 0
     with torch.inference_mode():
         for item in _batches(jobs, channels, batch_size, fit, cfg.data.crop_size, workers):
@@ -238,6 +275,59 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
             if progress:
                 progress(len(batch_jobs))
     return result
+
+
+def _translate_animation(method, job: Job, direction: str, batch_size: int, fit: str,
+                         latents, tiling: Tiling | None, protected: frozenset[Path],
+                         result: TranslateResult) -> None:
+    """Translate every frame of an animated input, ``batch_size`` frames a pass, and write
+    each output as an animation with the input's frame durations and loop count. Every
+    frame of one output gets the same latent code, so a sample does not flicker."""
+    cfg = method.cfg
+    channels = cfg.data.input_nc if direction == "AtoB" else cfg.data.output_nc
+    multiple = size_multiple(method, direction)
+    try:
+        frames = read_frames(job.source, channels)
+    except DataError as err:
+        result.failed.append((job.source, reason(err, job.source)))
+        return
+    codes = latents.codes(method, [job]) if latents is not None else [None]
+    outputs: list[list[Image.Image]] = [[] for _ in codes]
+    with torch.inference_mode():
+        for start in range(0, len(frames.images), batch_size):
+            chunk = frames.images[start:start + batch_size]
+            x = torch.stack([pil_to_tensor(img) for img in chunk])
+            orig_h, orig_w = x.shape[-2:]
+            if fit == "resize":
+                size = cfg.data.crop_size
+                x = F.interpolate(x, size=(size, size), mode="bicubic",
+                                  align_corners=False).clamp(-1, 1)
+            x, h, w = pad_to_multiple(x.to(method.device), multiple)
+            tiled = tiling is not None and tiling.applies(*x.shape[-2:])
+            for k, z in enumerate(codes):
+                z = None if z is None else z.expand(len(chunk), -1).to(method.device)
+                y = _translate(method, x, direction, z, tiling if tiled else None,
+                               multiple)[..., :h, :w].float().cpu()
+                for row in y:
+                    img = to_pil(row)
+                    if img.size != (orig_w, orig_h):
+                        img = img.resize((orig_w, orig_h), Image.Resampling.BICUBIC)
+                    outputs[k].append(img)
+    try:
+        for dest, images in zip(job.outputs, outputs, strict=True):
+            if dest.resolve() in protected:
+                raise DataError(f"refusing to overwrite input file {dest}; choose another --out")
+            data = encode_frames(Frames(images, frames.durations, frames.loop), dest)
+            try:
+                write_bytes_atomic(data, dest)
+            except OSError as err:
+                if is_disk_full(err):
+                    raise disk_full(dest, len(data), " (finished outputs are kept and "
+                                    "skipped)", up_to=True) from None
+                raise
+            result.written.append(dest)
+    except (DataError, OSError) as err:
+        result.failed.append((job.source, str(err)))
 
 
 def _translate(method, x: torch.Tensor, direction: str, z: torch.Tensor | None,

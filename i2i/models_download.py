@@ -28,8 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from i2i.data.archive_paths import ArchiveError
-from i2i.data.catalog_download import download_first, fetch_each, mirror_url, resolve_mirror
-from i2i.data.download import sha256_file
+from i2i.data.catalog_download import (
+    download_first,
+    fetch_each,
+    mirror_url,
+    resolve_mirror,
+    reusable_download,
+)
+from i2i.data.download import NoNetwork, sha256_file
 from i2i.data.extract import ExtractSpaceError, safe_extract
 from i2i.errors import DownloadError, WeightsError
 from i2i.models_catalog import ModelEntry, get_entry
@@ -141,8 +147,10 @@ def _fetch_one(entry: ModelEntry, archives: _Archives, mirror: str | None, force
             os.replace(_member(archive, entry), generator)
             record["archive_sha256"] = archive_digest
         else:
-            url = download_first(entry, _downloads() / f"{entry.name}.pth", mirror, progress)
-            os.replace(_downloads() / f"{entry.name}.pth", generator)
+            placed = _downloads() / f"{entry.name}.pth"
+            url = (mirror_url(entry.urls[0], mirror) if reusable_download(placed, entry)
+                   else _download(entry, placed, mirror, progress))
+            os.replace(placed, generator)
         digest = sha256_file(generator)
         record.update(url=url, sha256=digest, bytes=generator.stat().st_size)
         (staging / MANIFEST).write_text(json.dumps(record, indent=1))
@@ -150,6 +158,18 @@ def _fetch_one(entry: ModelEntry, archives: _Archives, mirror: str | None, force
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ModelFetch(entry.name, target / GENERATOR_FILE, "downloaded", digest)
+
+
+def _download(entry: ModelEntry, dest: Path, mirror: str | None, progress: bool) -> str:
+    """:func:`download_first`; without a network, the line says what works offline."""
+    try:
+        return download_first(entry, dest, mirror, progress)
+    except NoNetwork as err:
+        source = entry.method if entry.source == "cut" else "junyanz"
+        raise DownloadError(
+            f"{err}; without this network: give --mirror URL of a mirror you can reach, or "
+            f"fetch {entry.urls[0]} elsewhere and put it at {dest} and rerun, or import a "
+            f"generator file you have: i2i import FILE --from {source}") from err
 
 
 def _remove_stale(*patterns: str) -> None:
@@ -212,7 +232,7 @@ class _Archives:
         # A complete archive in .downloads/ passed its checks (it is renamed from .part
         # only then): a rerun after a failed extraction does not fetch it again.
         url = (mirror_url(entry.urls[0], self.mirror) if archive.is_file()
-               else download_first(entry, archive, self.mirror, self.progress))
+               else _download(entry, archive, self.mirror, self.progress))
         _remove_stale(f".{archive.name}.extracting.*")
         folder = Path(tempfile.mkdtemp(prefix=f".{archive.name}.extracting.",
                                        dir=models_dir()))

@@ -45,8 +45,33 @@ def resolve_train_config(method: str | None, preset: str | None, config_file: st
     cls = lookup("methods", chosen)
     upper = [preset_layer, user, cli_layer, *sets, {"method": chosen}]
     base = [cls.default_config()]
-    base.append(cls.fit_data_defaults(data_defaults(build_config(base + upper).data.root)))
+    root = build_config(base + upper).data.root
+    check_builtin_task(chosen, bool(getattr(cls, "paired", False)), root)
+    base.append(cls.fit_data_defaults(data_defaults(root)))
     return build_config(base + upper)
+
+
+def check_builtin_task(method: str, paired: bool, root: str) -> None:
+    """A paired method on an unpaired builtin source (pix2pix on builtin:toy) is one line
+    that names a source that fits, before that source's config overlay turns into an
+    unknown-parameter error."""
+    from i2i.data.builtin import BuiltinSource
+    from i2i.data.datasets import BUILTIN_PREFIX
+    from i2i.errors import DataError
+    from i2i.plugins import get_registry
+
+    if not paired or not root.startswith(BUILTIN_PREFIX):
+        return  # unpaired methods read paired sources' trainA/ trainB/ too
+    name = root[len(BUILTIN_PREFIX):].split("/", 1)[0]
+    sources = {k: v for k, v in get_registry("datasets").items()
+               if isinstance(v, BuiltinSource)}
+    entry = sources.get(name)
+    if entry is None or entry.task == "paired":
+        return
+    fits = [f"builtin:{k}" for k, v in sorted(sources.items()) if v.task == "paired"]
+    instead = f"use {' or '.join(fits)}" if fits else "give a folder of paired data"
+    raise DataError(f"{method} trains on paired data and builtin:{name} is {entry.task}; "
+                    f"{instead}")
 
 
 def data_defaults(root: str) -> dict:

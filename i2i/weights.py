@@ -116,6 +116,20 @@ def get_entry(name: str) -> WeightsEntry:
     return lookup("weights", name)  # type: ignore[return-value]
 
 
+def local_file(name: str, weights_dir: str | Path | None = None) -> Path | None:
+    """A file of network ``name`` already on this machine (``weights_dir``,
+    ``I2I_WEIGHTS_DIR`` or the cache), unverified; None if there is none. For hints only:
+    :func:`resolve` is what loads."""
+    entry = get_entry(name)
+    explicit = weights_dir or os.environ.get("I2I_WEIGHTS_DIR")
+    folders = ([Path(explicit).expanduser()] if explicit else []) + [cache_dir()]
+    for folder in folders:
+        for wf in entry.files:
+            if (folder / wf.filename).is_file():
+                return folder / wf.filename
+    return None
+
+
 def resolve(name: str, weights_dir: str | Path | None = None, progress: bool = True) -> Path:
     """Path of a verified local file for network ``name``, downloading it if allowed."""
     entry = get_entry(name)

@@ -17,7 +17,7 @@ from i2i.data.prepare import (
     prepare_unaligned,
     split_pairs,
 )
-from i2i.errors import DataError
+from i2i.errors import ConfigError, DataError
 
 
 def make_images(folder: Path, n: int, size=(48, 40), seed=0, gray=False, ext="png"):
@@ -153,7 +153,7 @@ def test_npz_shards_hold_the_images_and_are_read_back(tmp_path):
 
 def test_npz_needs_one_image_size(tmp_path):
     a = make_images(tmp_path / "a", 2)
-    with pytest.raises(DataError, match="npz needs"):
+    with pytest.raises(ConfigError, match="npz needs"):
         prepare_unaligned([a], tmp_path / "o", PrepareOptions(crop="none", format="npz"),
                           progress=False)
 

@@ -17,7 +17,8 @@ def evaluate(
                                help="Comma-separated: fid, kid, is, pr, lpips, psnr, ssim, "
                                "lpips-diversity."),
     real: Path = typer.Option(None, "--real", help="Folder of real (reference) images "
-                              "(not needed by is and lpips-diversity)."),
+                              "(not needed by is and lpips-diversity), or a .npz of their "
+                              "statistics (mu, sigma: FID) or features (pool)."),
     fake: list[Path] = typer.Option(None, "--fake",
                                     help="Folder of generated images; repeat for a table."),
     json_out: str = typer.Option(None, "--json", help="Write results as JSON ('-' = stdout)."),
@@ -47,6 +48,9 @@ def evaluate(
                                        "with data.direction=BtoA) translates the test "
                                        "split's inputs and scores them against its targets; "
                                        "BtoA the reverse (CycleGAN)."),
+    data: Path = typer.Option(None, "--data",
+                              help="Runs: the dataset folder, when it moved since training "
+                              "(default: the one each run recorded)."),
 ) -> None:
     """Score generated images against real ones.
 
@@ -74,8 +78,9 @@ def evaluate(
     if not runs and not fake:
         raise ConfigError("give at least one --fake DIR, and --real DIR unless every metric "
                           "reads the fake set alone (or give run folders)")
-    if (all_checkpoints or checkpoint) and not runs:
-        raise ConfigError("--all-checkpoints and --checkpoint apply to run folders only")
+    if (all_checkpoints or checkpoint or data) and not runs:
+        raise ConfigError("--all-checkpoints, --checkpoint and --data apply to run folders "
+                          "only")
     from i2i.outputs import check_output_file
 
     for option, dest in (("--json", None if json_out == "-" else json_out),
@@ -90,7 +95,8 @@ def evaluate(
     if runs:
         from i2i.metrics.runs import evaluate_runs
 
-        result = evaluate_runs(list(runs), options, direction, all_checkpoints, checkpoint)
+        result = evaluate_runs(list(runs), options, direction, all_checkpoints, checkpoint,
+                               data=data)
     else:
         result = evaluate_folders(real, list(fake), options)
     shown = console if json_out == "-" else out
@@ -106,8 +112,16 @@ def evaluate(
         report.write_csv(result, csv_out)
     if plot_out:
         report.plot(result, plot_out, x_key="epoch" if all_checkpoints else None)
+    for page in result.pages:
+        console.print(f"translations scored, inputs beside outputs: {page}", soft_wrap=True)
+    for file, reason in result.bad:
+        console.print(f"[red]skipped[/] {file}: {reason}", soft_wrap=True)
+    for name, metric_name, reason in result.failed:
+        console.print(f"[red]failed[/] {metric_name} of {name}: {reason}", soft_wrap=True)
+    if result.failed:
+        metrics = ", ".join(dict.fromkeys(m for _, m, _ in result.failed))
+        raise PartialFailure(f"{metrics} could not be computed (reasons above); the other "
+                             "scores are shown and written")
     if result.bad:
-        for file, reason in result.bad:
-            console.print(f"[red]skipped[/] {file}: {reason}", soft_wrap=True)
         raise PartialFailure(f"{len(result.bad)} unreadable image(s) skipped (listed above); "
                              "the scores use the rest")

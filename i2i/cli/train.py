@@ -67,8 +67,8 @@ def train(
 
         i2i train --resume runs/horse2zebra
     """
-    from i2i.data.datasets import resolve_root
-    from i2i.errors import RunComplete
+    from i2i.data.datasets import resolve_root, stored_root
+    from i2i.errors import DataError, RunComplete
     from i2i.metrics.eval_callback import eval_callbacks
     from i2i.runs import check_run_dir, load_run_config, resolve_train_config
     from i2i.training.callbacks import default_callbacks
@@ -83,12 +83,20 @@ def train(
     main_process = DistInfo.from_env().is_main
     if resume is not None:
         cfg = load_run_config(resume, layer, set_ or [])
+        _check_resumed_method(method, cfg.method, resume)
         run_dir, replace = resume, False
     else:
         cfg = resolve_train_config(method, preset, config, layer, set_ or [])
         run_dir, replace = check_run_dir(cfg, overwrite and main_process)
     _check_method_options(cfg)
-    resolve_root(cfg.data.root, cfg.data.crop_size)  # a missing folder fails before any work
+    cfg.data.root = stored_root(cfg.data.root)  # so --resume and evaluate work from anywhere
+    try:
+        resolve_root(cfg.data.root, cfg.data.crop_size)  # a missing folder fails before work
+    except DataError as err:
+        if resume is None or data is not None:
+            raise
+        raise DataError(f"{err}, which {resume / 'config.yaml'} records; if the data moved, "
+                        f"give its new place: i2i train --resume {resume} --data DIR") from err
     # rank 0 holds the lock (or inherits the launcher's); other ranks never lock
     with RunLock(run_dir) if main_process else contextlib.nullcontext():
         if resume is None and main_process:  # again inside the lock: nothing slipped in
@@ -96,7 +104,10 @@ def train(
         if cfg.train.gpus > 1 and not under_torchrun():
             _launch(cfg, launch_local)
             return
-        if main_process:
+        if main_process and resume is not None:
+            console.print(f"[bold]i2i train[/] resuming {run_dir} ({cfg.method} on "
+                          f"{cfg.data.root}) from its latest checkpoint")
+        elif main_process:
             console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
         try:
             extra = [*eval_callbacks(cfg), *tracker_callbacks(cfg)]  # trackers see eval rows
@@ -160,6 +171,15 @@ def parse_log_option(text: str) -> list[str]:
     if "none" in names:
         raise ConfigError(f"--log {text}: 'none' means no trackers; give it alone")
     return names
+
+
+def _check_resumed_method(method: str | None, saved: str, run: Path) -> None:
+    """``train pix2pix --resume RUN`` of a cyclegan run would train cyclegan regardless."""
+    from i2i.errors import ConfigError
+
+    if method is not None and method != saved:
+        raise ConfigError(f"{run} is a {saved} run; --resume continues it as {saved} (drop "
+                          f"'{method}', or train {method} as a new run)")
 
 
 def _check_method_options(cfg) -> None:

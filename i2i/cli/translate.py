@@ -74,7 +74,7 @@ def translate(
     )
 
     from i2i.errors import ConfigError, PartialFailure
-    from i2i.inference import FITS, collect_jobs, split_done, translate_files
+    from i2i.inference import FITS, collect_jobs, output_suffix, split_done, translate_files
     from i2i.outputs import check_output_dir, remove_stale_temps
     from i2i.runs import load_for_inference
     from i2i.tiling import parse_tile
@@ -86,6 +86,7 @@ def translate(
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
     _check_latent_options(samples, seed, reference)
     tiling = parse_tile(tile, tile_overlap)
+    output_suffix(ext)
     check_output_dir(out)
     method, cfg, path = load_for_inference(run, checkpoint, select_device(device), eval_mode)
     if direction not in method.generator_for:

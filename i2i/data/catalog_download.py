@@ -25,9 +25,9 @@ from urllib.parse import urlparse
 
 from i2i.data.archive_paths import ArchiveError
 from i2i.data.catalog import DatasetEntry
-from i2i.data.download import download_file, sha256_file
+from i2i.data.download import NoNetwork, download_file, sha256_file
 from i2i.data.extract import ExtractSpaceError, check_layout, find_layout_root, safe_extract
-from i2i.errors import ConfigError, DataError, DownloadError
+from i2i.errors import ConfigError, DataError, DownloadError, OutputError
 from i2i.outputs import staging_dir
 
 MANIFEST = ".i2i-dataset.json"
@@ -63,7 +63,8 @@ def resolve_mirror(mirror: str | None) -> str | None:
 
 
 def check_output_dir(root: Path) -> None:
-    """``root`` is (or can be made) a folder that takes new files; DataError otherwise.
+    """``root`` is (or can be made) a folder that takes new files; OutputError (exit 1, as
+    for every output that cannot be written) otherwise.
 
     Checked by writing a probe file rather than with ``os.access``, which says yes to root
     on a read-only mount.
@@ -76,9 +77,9 @@ def check_output_dir(root: Path) -> None:
             os.close(fd)
             os.unlink(probe)
     except FileExistsError as err:
-        raise DataError(f"--dir {root} is a file, not a folder; choose another --dir") from err
+        raise OutputError(f"--dir {root} is a file, not a folder; choose another --dir") from err
     except OSError as err:
-        raise DataError(f"cannot write into --dir {err.filename or root}: "
+        raise OutputError(f"cannot write into --dir {err.filename or root}: "
                         f"{err.strerror or err}; choose a writable folder with --dir") from err
 
 
@@ -103,10 +104,15 @@ def fetch_dataset(entry: DatasetEntry, root: Path, mirror: str | None = None,
                   *root.glob(f".{entry.name}.replaced.*")]:
         shutil.rmtree(stale, ignore_errors=True)
     archive = root / DOWNLOADS / entry.archive_name()
-    if force or not _reusable(archive, entry):
+    if force or not reusable_download(archive, entry):
         archive.unlink(missing_ok=True)  # ours: .downloads/ is i2i's folder
-    url = (mirror_url(entry.urls[0], mirror) if archive.is_file()
-           else download_first(entry, archive, mirror, progress))
+    try:
+        url = (mirror_url(entry.urls[0], mirror) if archive.is_file()
+               else download_first(entry, archive, mirror, progress))
+    except NoNetwork as err:
+        raise DownloadError(f"{err}; without this network: give --mirror URL of a mirror you "
+                            f"can reach, or fetch {entry.urls[0]} elsewhere and put it at "
+                            f"{archive} and rerun") from err
     digest = sha256_file(archive)
     staging = staging_dir(root, f".{entry.name}.extracting.")
     try:
@@ -122,9 +128,10 @@ def fetch_dataset(entry: DatasetEntry, root: Path, mirror: str | None = None,
     return FetchResult(entry.name, target, "downloaded", digest, aside)
 
 
-def _reusable(archive: Path, entry: DatasetEntry) -> bool:
-    """An archive a previous run fetched completely (it was renamed from ``.part`` only
-    after its checks) and then could not extract, e.g. for want of space."""
+def reusable_download(archive: Path, entry) -> bool:
+    """A download a previous run fetched completely (it was renamed from ``.part`` only
+    after its checks) and then could not extract, e.g. for want of space; or one the user
+    put there by hand, offline. It must match ``entry``'s size and sha256 where known."""
     if not archive.is_file():
         return False
     if entry.size is not None and archive.stat().st_size != entry.size:

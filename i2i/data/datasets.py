@@ -14,6 +14,14 @@ from i2i.errors import DataError
 BUILTIN_PREFIX = "builtin:"
 
 
+def stored_root(root: str) -> str:
+    """A data root as a run records it: a folder as an absolute path (so ``--resume`` and
+    ``evaluate`` find it from any working folder), ``builtin:`` names as they are."""
+    if root.startswith(BUILTIN_PREFIX):
+        return root
+    return str(Path(root).expanduser().resolve())
+
+
 def resolve_root(root: str, size: int) -> Path:
     """The folder behind a data root; ``builtin:NAME[/sub]`` is made on first use."""
     if root.startswith(BUILTIN_PREFIX):

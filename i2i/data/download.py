@@ -14,8 +14,10 @@ import hashlib
 import http.client
 import os
 import re
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -33,6 +35,16 @@ class _Transient(Exception):
     """A failure worth retrying (network, timeout, short read, 5xx)."""
 
 
+class NoNetwork(DownloadError):
+    """The server's name cannot be looked up: no network, or no DNS. Retrying in seconds
+    does not help, so it is not retried; callers add what the user can do offline."""
+
+    def __init__(self, host: str, reason: str):
+        super().__init__(f"cannot look up {host} ({reason}): this machine has no network "
+                         "or no DNS")
+        self.host = host
+
+
 def download_file(
     url: str,
     dest: Path,
@@ -43,27 +55,44 @@ def download_file(
 ) -> Path:
     """Fetch ``url`` into ``dest`` atomically, resuming ``dest.part``; verify size/sha256."""
     dest = Path(dest)
+    made = not dest.parent.exists()
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
+    try:
+        _fetch_with_retries(url, part, expected_size, progress, retries)
+        _verify(url, part, sha256, expected_size)
+    except BaseException:
+        if made:  # a folder this call made and left empty is no use to anyone
+            _remove_if_empty(dest.parent)
+        raise
+    os.replace(part, dest)
+    return dest
+
+
+def _fetch_with_retries(url: str, part: Path, expected_size: int | None, progress: bool,
+                        retries: int | None) -> None:
     attempts = (RETRIES if retries is None else retries) + 1
     last: Exception | None = None
-    with _Progress(progress, dest.name, expected_size) as bar:
+    with _Progress(progress, part.name[:-len(".part")], expected_size) as bar:
         for attempt in range(attempts):
             try:
                 _fetch_into(url, part, bar)
-                break
+                return
             except _Transient as err:
                 last = err
                 if attempt + 1 < attempts:
                     time.sleep(BACKOFF_S * (2**attempt))
-        else:
-            raise DownloadError(
-                f"download of {url} failed after {attempts} tries ({last}); check the network "
-                f"and rerun: it resumes from {part.name}"
-            )
-    _verify(url, part, sha256, expected_size)
-    os.replace(part, dest)
-    return dest
+    resume = (f": it resumes from {part.name}" if part.is_file() and part.stat().st_size
+              else "")
+    raise DownloadError(f"download of {url} failed after {attempts} tries ({last}); check "
+                        f"the network and rerun{resume}")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty (a .part to resume from), or not ours to judge
 
 
 def _fetch_into(url: str, part: Path, bar: _Progress) -> None:
@@ -88,6 +117,8 @@ def _fetch_into(url: str, part: Path, bar: _Progress) -> None:
             ) from err
         raise _Transient(f"HTTP {err.code}") from err
     except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+        if isinstance(getattr(err, "reason", err), socket.gaierror):
+            raise NoNetwork(urllib.parse.urlparse(url).hostname or url, _reason(err)) from err
         raise _Transient(_reason(err)) from err
     with resp:
         if resp.status == 206 and _range_start(resp) != have:

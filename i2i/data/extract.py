@@ -51,12 +51,13 @@ def safe_extract(archive: Path, target: Path, max_members: int = MAX_MEMBERS,
     _writing(archive, target, None, lambda *_: target.mkdir(parents=True, exist_ok=True))
     try:
         limit = _Limit(archive, max_members, max_bytes, max_ratio)
-        if zipfile.is_zipfile(archive):
+        kind = archive_kind(archive)
+        if kind == "zip":
             with zipfile.ZipFile(archive) as zf:
                 infos = _plan_zip(archive, zf, limit)
                 _check_space(archive, target, limit.total)
                 return _writing(archive, target, limit, _write_zip, zf, infos)
-        if tarfile.is_tarfile(archive):
+        if kind == "tar":
             with tarfile.open(archive) as tf:
                 members = _plan_tar(archive, tf, limit)
                 _check_space(archive, target, limit.total)
@@ -69,6 +70,24 @@ def safe_extract(archive: Path, target: Path, max_members: int = MAX_MEMBERS,
         raise DownloadError(f"cannot read {archive}: {err.strerror or err}") from err
     raise ArchiveError(f"{archive.name} is neither a zip nor a tar archive (or it is "
                        "truncated)", "fetch it again")
+
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # first member, or an empty zip's end record
+
+
+def archive_kind(archive: Path) -> str | None:
+    """"zip", "tar" or None, decided by the file's start before its end: a plain tar whose
+    last member is itself a zip (a ``.pth`` from ``torch.save``) ends in that member's
+    central directory, so ``zipfile.is_zipfile`` alone would take the tar for a zip."""
+    with Path(archive).open("rb") as fh:
+        head = fh.read(4)
+    if head in ZIP_MAGIC:
+        return "zip"
+    if tarfile.is_tarfile(archive):
+        return "tar"
+    if zipfile.is_zipfile(archive):  # a zip behind a prefix (self-extracting)
+        return "zip"
+    return None
 
 
 class _Limit:

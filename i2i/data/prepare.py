@@ -35,7 +35,7 @@ from pathlib import Path
 from i2i.data import npz
 from i2i.data.prepare_ops import CROP_MODES, RESIZE_MODES, ImageOps, Task, run_task
 from i2i.data.prepare_pool import ImageBar, worker_pool
-from i2i.errors import DataError
+from i2i.errors import ConfigError, DataError
 from i2i.images import list_images, write_bytes_atomic
 from i2i.outputs import (
     check_output_dir,
@@ -71,24 +71,25 @@ class PrepareOptions:
                         self.drop_grayscale, self.seed)
 
     def check(self) -> None:
+        """Every option in range, before any work (ConfigError: exit 2, a bad option)."""
         if self.resize not in RESIZE_MODES:
-            raise DataError(f"--resize must be one of {', '.join(RESIZE_MODES)}")
+            raise ConfigError(f"--resize must be one of {', '.join(RESIZE_MODES)}")
         if self.crop not in CROP_MODES:
-            raise DataError(f"--crop must be one of {', '.join(CROP_MODES)}")
+            raise ConfigError(f"--crop must be one of {', '.join(CROP_MODES)}")
         if self.format not in FORMATS:
-            raise DataError(f"--format must be one of {', '.join(FORMATS)}")
+            raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
         if not 0.0 <= self.test_fraction < 1.0:
-            raise DataError("--test-fraction must be in [0, 1), e.g. 0.1")
+            raise ConfigError("--test-fraction must be in [0, 1), e.g. 0.1")
         if self.size is not None and not 1 <= self.size <= MAX_SIZE:
-            raise DataError(f"--size must be 1 to {MAX_SIZE} pixels (0 keeps the size), got "
+            raise ConfigError(f"--size must be 1 to {MAX_SIZE} pixels (0 keeps the size), got "
                             f"{self.size}")
         if self.shard_size < 1:
-            raise DataError(f"--shard-size must be at least 1 image, got {self.shard_size}")
+            raise ConfigError(f"--shard-size must be at least 1 image, got {self.shard_size}")
         if self.min_side < 0:
-            raise DataError(f"--min-side must be 0 or more pixels, got {self.min_side}")
+            raise ConfigError(f"--min-side must be 0 or more pixels, got {self.min_side}")
         if self.format == "npz" and not (self.size and (self.crop != "none"
                                                         or self.resize == "exact")):
-            raise DataError("--format npz needs images of one size: give --size and keep a "
+            raise ConfigError("--format npz needs images of one size: give --size and keep a "
                             "crop (or --resize exact)")
         if self.format == "npz":
             self._check_shard_memory()
@@ -100,7 +101,7 @@ class PrepareOptions:
         available = available_memory()
         if available and 2 * per_image * self.shard_size > available // 2:
             fits = max(1, available // 4 // per_image)
-            raise DataError(f"an npz shard of {self.shard_size} images at {self.size} px needs "
+            raise ConfigError(f"an npz shard of {self.shard_size} images at {self.size} px needs "
                             f"{human_bytes(2 * per_image * self.shard_size)} of memory "
                             f"({human_bytes(available)} available); use --shard-size {fits} "
                             "or less")
@@ -193,23 +194,24 @@ def prepare_pairs(folder_a: Path, folder_b: Path, out: Path, opts: PrepareOption
     if opts.format == "npz":
         raise DataError("--pair writes image files; drop --format npz")
     paths_a, paths_b = _images_of(folder_a), _images_of(folder_b)
-    out = start_output(out, [folder_a, folder_b], opts, "pairs")
-    report = PrepareReport(out)
     by_stem_b = {_stem(folder_b, p): p for p in paths_b}
-    pairs = []
+    pairs, dropped = [], []
     for path in paths_a:
         partner = by_stem_b.pop(_stem(folder_a, path), None)
         if partner is None:
-            report.dropped.append((str(path), f"no file of the same name in {folder_b}"))
+            dropped.append((str(path), f"no file of the same name in {folder_b}"))
         else:
             pairs.append((path, partner))
-    report.dropped.extend((str(p), f"no file of the same name in {folder_a}")
-                          for p in by_stem_b.values())
-    if not pairs:
+    dropped.extend((str(p), f"no file of the same name in {folder_a}")
+                   for p in by_stem_b.values())
+    if not pairs:  # before --out is made: a failed pairing leaves no folder behind
         raise DataError(
             f"no file names in {folder_a} match names in {folder_b} (e.g. "
             f"'{paths_a[0].name}'); --pair matches files by name without extension"
         )
+    out = start_output(out, [folder_a, folder_b], opts, "pairs")
+    report = PrepareReport(out)
+    report.dropped.extend(dropped)
     test = set(_split_indices(len(pairs), opts.test_fraction, f"{opts.seed}:pairs"))
     names = _output_names(folder_a, [a for a, _ in pairs], opts.format)
     tasks: dict[str, list[Task]] = {}

@@ -222,7 +222,10 @@ def _config(method: str, first: Generator, gens: dict, dropout: bool, options: d
         (first.output_nc, first.input_nc)
     overlay = options_overlay(options, method)
     if hints.get("data"):
-        overlay.setdefault("data", {})["root"] = str(hints["data"])
+        # absolute, like train's: evaluate then finds it from any working folder
+        given = str(hints["data"])
+        overlay.setdefault("data", {})["root"] = (
+            given if given.startswith("builtin:") else str(Path(given).expanduser().resolve()))
     elif "root" not in overlay.get("data", {}):
         # no dataset known: a root that names the fix, so `i2i evaluate` says what to do
         overlay.setdefault("data", {})["root"] = "(unknown: import again with --data DIR)"

@@ -9,7 +9,8 @@ Wire it into the training loop's callback list (rank 0 only, like every callback
 
 (training stands below metrics, so the loop never builds this callback itself).
 
-Every ``every`` epochs (and after the last one) it translates ``testA`` with the generators
+Every ``every`` epochs, and after the last step (also when ``--max-steps`` ends the run
+between evaluations), it translates ``testA`` with the generators
 in memory, scores against ``testB`` (FID and KID by default; the real features are cached on
 disk, so they are extracted once), appends ``{"eval": "test", "step", "epoch", metrics...}``
 to ``log.jsonl`` (the lines ``JsonlLog`` keeps apart from the loss history), adds the row to
@@ -75,6 +76,19 @@ class EvalCallback(Callback):
         if self.every <= 0 or (epoch % self.every and epoch != ctx.total_epochs):
             return
         if any(r.get("epoch") == epoch for r in ctx.metrics):
+            return
+        row = self.evaluate(ctx)
+        with (ctx.run_dir / LOG_FILE).open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        ctx.metrics.append(row)
+        self.plot(ctx)
+
+    def on_end(self, ctx) -> None:
+        """"and after the last": a run that --max-steps ends between evaluations (before
+        its first epoch is done, even) is scored at its last step. Not after Ctrl-C."""
+        if self.every <= 0 or not ctx.finished:
+            return
+        if any(r.get("step") == ctx.counters.global_step for r in ctx.metrics):
             return
         row = self.evaluate(ctx)
         with (ctx.run_dir / LOG_FILE).open("a") as fh:

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from i2i.console import console
-from i2i.errors import ConfigError, DataError
+from i2i.errors import ConfigError, DataError, I2IError
 from i2i.images import reason
 from i2i.metrics.base import Metric, PairedMetric, SetMetric
 from i2i.metrics.job import EvalJob, EvalOptions, ImageSet
@@ -29,6 +29,9 @@ class EvalResult:
     columns: list[str] = field(default_factory=list)
     lower_is_better: dict[str, bool] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)  # e.g. best/last checkpoint per run
+    #: (row name, metric, reason) of metrics that failed; the other columns are kept
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+    pages: list[Path] = field(default_factory=list)  # pages of kept translations (runs)
 
 
 def metric_objects(names: tuple[str, ...] | list[str]) -> list[Metric]:
@@ -36,7 +39,7 @@ def metric_objects(names: tuple[str, ...] | list[str]) -> list[Metric]:
     from i2i.plugins import lookup
 
     if not names:
-        raise DataError("no metric given; pass --metric fid,kid (see `i2i plugins -v`)")
+        raise ConfigError("no metric given; pass --metric fid,kid (see `i2i plugins -v`)")
     seen, metrics = set(), []
     for name in names:
         if name not in seen:
@@ -76,12 +79,23 @@ def evaluate_folders(real: Path | None, fakes: list[Path], options: EvalOptions,
             row["real"] = str(real_set.root)
         paired = [m for m in metrics if isinstance(m, PairedMetric)]
         n_pairs = 0
+        errors: list[tuple[str, I2IError]] = []
         if paired:
-            scores, n_pairs = _paired_scores(job, paired, bad)
-            row.update(scores)
+            try:
+                scores, n_pairs = _paired_scores(job, paired, bad)
+                row.update(scores)
+            except I2IError as err:
+                errors += [(m.name, err) for m in paired]
+                paired = []
         for metric in metrics:
             if isinstance(metric, SetMetric):
-                row.update(metric.compute(job))
+                try:  # one metric that cannot be computed keeps the others' numbers
+                    row.update(metric.compute(job))
+                except I2IError as err:
+                    errors.append((metric.name, err))
+        if len(errors) == len(metrics) and len(fake_sets) == 1:
+            raise errors[0][1]  # nothing to show: the error itself, as before
+        result.failed += [(row["name"], name, str(err)) for name, err in errors]
         bad.update(job.bad_files)
         row.update(_counts_used(job, n_pairs if paired else None))
         result.rows.append(row)
@@ -95,8 +109,8 @@ def _counts_used(job: EvalJob, n_pairs: int | None) -> dict:
     kinds, ``n_pairs`` as well."""
     counts: dict = {}
     for key, image_set in (("n_real", job.real), ("n_fake", job.fake)):
-        if image_set is None:
-            continue  # no --real: nothing of it was used
+        if image_set is None or image_set.statistics_only:
+            continue  # no --real, or only its statistics: no image count to give
         if image_set.feats is not None:
             counts[key] = len(image_set.feats)
         elif n_pairs is not None:
@@ -112,6 +126,9 @@ def _paired_scores(job: EvalJob, metrics: list[PairedMetric], bad: dict[str, str
                    ) -> tuple[dict, int]:
     """One pass over the name-matched pairs, every paired metric on each, then the means
     and the number of pairs scored."""
+    if not job.real.files:
+        raise DataError(f"paired metrics compare image with image; {job.real.root} holds "
+                        "statistics, not images: give the image folder")
     pairs = match_pairs(job.real.root, job.real.files, job.fake.root, job.fake.files)
     for metric in metrics:
         metric.prepare(job)

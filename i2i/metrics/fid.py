@@ -79,6 +79,19 @@ class FID(SetMetric):
     columns = ("fid",)
 
     def compute(self, job):
+        if job.real.statistics_only:  # --real stats.npz: mu and sigma, as pytorch-fid takes
+            fake = job.features("fake")
+            if len(fake) < 2:
+                from i2i.errors import DataError
+
+                raise DataError(f"FID needs at least 2 fake images, got {len(fake)}")
+            mu, sigma = job.stats("real")
+            if mu.shape[0] != fake.pool.shape[1]:
+                from i2i.errors import DataError
+
+                raise DataError(f"{job.real.root} holds statistics of {mu.shape[0]}-d "
+                                f"features; the network gives {fake.pool.shape[1]}-d ones")
+            return {"fid": frechet_distance(mu, sigma, *gaussian_stats(fake.pool))}
         real, fake = job.features("real"), job.features("fake")
         for label, n in (("real", len(real)), ("fake", len(fake))):
             if n < 2:

@@ -87,6 +87,8 @@ def to_json(result: EvalResult) -> str:
            "skipped": [{"file": f, "reason": why} for f, why in result.bad]}
     if result.summary:
         doc["summary"] = result.summary
+    if result.failed:
+        doc["failed"] = [{"name": n, "metric": m, "reason": why} for n, m, why in result.failed]
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from i2i.console import console
-from i2i.errors import DataError, I2IError, PartialFailure
+from i2i.errors import DataError, I2IError, PartialFailure, WeightsError
 from i2i.images import (
     list_images,
     load_rgb,
@@ -33,6 +33,7 @@ from i2i.stylize.settings import StylizeSettings
 from i2i.stylize.texture import synthesize_texture
 from i2i.stylize.transfer import stylize_tensor
 from i2i.training.device import select_device
+from i2i.weights import local_file
 
 
 @dataclass
@@ -101,7 +102,16 @@ def _loss_text(report: StepReport) -> str:
 def _load_model(settings: StylizeSettings, device: torch.device) -> VGGFeatures:
     order = layer_names(settings.network)
     deepest = max(settings.all_layers, key=order.index)
-    return load_vgg(settings.network, settings.pooling, deepest, settings.weights_dir, device)
+    try:
+        return load_vgg(settings.network, settings.pooling, deepest, settings.weights_dir,
+                        device)
+    except WeightsError as err:
+        other = "vgg16" if settings.network == "vgg19" else None
+        here = other and local_file(other, settings.weights_dir)
+        if not here:
+            raise
+        raise WeightsError(f"{err}; the {other.upper()} weights are here ({here}): "
+                           f"--network {other} uses them") from err
 
 
 def _load_init(settings: StylizeSettings, device: torch.device) -> torch.Tensor | None:

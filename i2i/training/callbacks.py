@@ -45,7 +45,28 @@ class TrainContext:
 
     @property
     def total_steps(self) -> int:
+        """The schedule's steps (what learning-rate and loss schedules run over)."""
         return self.total_epochs * self.steps_per_epoch
+
+    @property
+    def run_steps(self) -> int:
+        """The steps this run will actually take: ``--max-steps`` can stop it first.
+        What the progress bar, its time left and the run page count to."""
+        limit = self.cfg.train.max_steps
+        return self.total_steps if limit is None else min(limit, self.total_steps)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run reached its last step (not stopped by Ctrl-C)."""
+        return self.counters.global_step >= self.run_steps
+
+    def progress_text(self) -> str:
+        """"epoch 1/3, step 19/100": the epoch under way (or just finished) of the
+        schedule's, and the step of this run's; the bar and the run page say the same."""
+        c = self.counters
+        epoch = c.epoch if (c.epoch_step == 0 and c.epoch > 0) else c.epoch + 1
+        return (f"epoch {min(epoch, self.total_epochs)}/{self.total_epochs}, "
+                f"step {c.global_step}/{self.run_steps}")
 
 
 class Callback:
@@ -84,12 +105,12 @@ class ProgressBar(Callback):
             console=console, transient=False, expand=True,
         )
         self.bar.start()
-        self.task = self.bar.add_task("train", total=ctx.total_steps,
+        self.task = self.bar.add_task("train", total=ctx.run_steps,
                                       completed=ctx.counters.global_step, epoch=self._ep(ctx),
                                       rate="", losses="")
 
     def _ep(self, ctx) -> str:
-        return f"{min(ctx.counters.epoch + 1, ctx.total_epochs)}/{ctx.total_epochs}"
+        return ctx.progress_text().split(",")[0].removeprefix("epoch ")
 
     def on_step(self, ctx, losses):
         for k, v in losses.items():  # exponential running mean: readable, not jumpy
@@ -102,12 +123,12 @@ class ProgressBar(Callback):
             self.bar.update(self.task, completed=ctx.counters.global_step, epoch=self._ep(ctx),
                             rate=f"{rate:.2f} it/s", losses=text)
             return
-        step, total = ctx.counters.global_step, ctx.total_steps
+        step, total = ctx.counters.global_step, ctx.run_steps
         tenth = max(1, total // 10)
         if step % tenth == 0 or step == total or now - self.last_plain >= self.PLAIN_EVERY_S:
             self.last_plain = now
             left = (total - step) / rate if rate > 0 else 0.0
-            console.print(f"epoch {self._ep(ctx)} step {step}/{total} {rate:.2f} it/s "
+            console.print(f"{ctx.progress_text().replace(',', '')} {rate:.2f} it/s "
                           f"elapsed {_clock(now - self.start_time)} left {_clock(left)} {text}")
 
     def on_end(self, ctx):
@@ -231,12 +252,14 @@ class RunPage(Callback):
         plot = ctx.run_dir / "loss.png"
         save_image_atomic(loss_plot(ctx.history), plot)
         plots = [plot] + sorted(p for p in ctx.run_dir.glob("*.png") if p != plot)
-        c = ctx.counters
         summary = {
             "method": ctx.cfg.method, "data": ctx.cfg.data.root,
             "generator": f"{ctx.cfg.generator.name} {ctx.cfg.generator.params}",
-            "progress": f"epoch {c.epoch}/{ctx.total_epochs}, step {c.global_step}",
+            "progress": ctx.progress_text(),
         }
+        if ctx.run_steps < ctx.total_steps:
+            summary["progress"] += (f" (--max-steps {ctx.run_steps} ends the "
+                                    f"{ctx.total_steps}-step schedule early)")
         if ctx.cfg.train.log:
             summary["trackers"] = ", ".join(ctx.cfg.train.log)
         samples = sorted((ctx.run_dir / SAMPLES_DIR).glob("*.png"))

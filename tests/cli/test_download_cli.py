@@ -187,7 +187,7 @@ def test_unwritable_dir_is_one_line_before_any_download(server, tmp_path, monkey
     monkeypatch.setattr(tempfile, "mkstemp", read_only)  # root ignores chmod; a mount does not
     result = runner.invoke(app, ["download", "mini", "horse2zebra", "--dir", str(tmp_path),
                                  "--mirror", server.url, "-q"])
-    assert result.exit_code == 3
+    assert result.exit_code == 1  # README: an output that cannot be written
     assert f"cannot write into --dir {tmp_path}: Read-only file system" in result.output
     assert "Traceback" not in result.output and server.requests == []
 
@@ -196,7 +196,7 @@ def test_dir_below_a_file_is_one_line(server, tmp_path):
     """Guards against a NotADirectoryError traceback when --dir cannot be a folder."""
     (tmp_path / "afile").write_text("x")
     result = _mini(server, tmp_path / "afile" / "sub")
-    assert result.exit_code == 3 and "cannot write into --dir" in result.output
+    assert result.exit_code == 1 and "cannot write into --dir" in result.output
     assert server.requests == []
 
 

@@ -67,7 +67,7 @@ def test_bad_option_value_is_one_line(tmp_path):
     a = make_images(tmp_path / "a", 1)
     result = runner.invoke(app, ["prepare", str(a), "--out", str(tmp_path / "o"),
                                  "--crop", "middle"])
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "--crop must be one of" in result.output
 
 
