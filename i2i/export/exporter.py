@@ -27,7 +27,7 @@ from i2i.export.verify import (
     noise_image,
 )
 from i2i.images import finish_atomic
-from i2i.outputs import check_output_file, temp_prefix
+from i2i.outputs import check_output_file, refuse_existing, temp_prefix
 
 
 @dataclass
@@ -68,12 +68,11 @@ def check_format(name: str) -> Format:
     return fmt
 
 
-def check_out(out: Path, overwrite: bool) -> Path:
+def check_out(out: Path, overwrite: bool, run: Path) -> Path:
+    """``out`` is writable and replaces neither the run (any file in a run folder, or the
+    checkpoint file given) nor, without ``overwrite``, another existing file."""
     out = Path(out).expanduser()
-    check_output_file(out, "--out")
-    if out.exists() and not overwrite:
-        raise OutputError(f"--out {out} already exists; pass --overwrite to replace it or "
-                          "choose another path")
+    check_output_file(out, "--out", [run], overwrite)
     return out
 
 
@@ -83,13 +82,12 @@ def export_model(req: ExportRequest) -> ExportResult:
     from i2i.runs import load_for_inference
 
     fmt = check_format(req.fmt)
-    out = check_out(req.out, req.overwrite)
+    out = check_out(req.out, req.overwrite, Path(req.run))
     if not req.tolerance > 0:
         raise ConfigError(f"--tolerance must be above 0, got {req.tolerance}")
     method, cfg, path = load_for_inference(Path(req.run), req.checkpoint, torch.device("cpu"),
                                            req.eval_mode)
-    if out.resolve() == path.resolve():
-        raise OutputError(f"--out {out} is the checkpoint being exported; choose another path")
+    refuse_existing(out, "--out", [path], req.overwrite)  # a model name resolved to a file
     if req.direction not in method.generator_for:
         valid = ", ".join(method.generator_for)
         raise ConfigError(f"--direction '{req.direction}' is not one of: {valid}")

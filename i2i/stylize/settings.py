@@ -46,6 +46,7 @@ class StylizeSettings:
     color_mode: str = "luminance"
     grid: bool = False
     weights_dir: Path | None = None
+    overwrite: bool = False  # replace existing outputs (never an input)
 
     def with_(self, **changes) -> StylizeSettings:
         return replace(self, **changes)
