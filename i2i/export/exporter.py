@@ -97,6 +97,7 @@ def export_model(req: ExportRequest) -> ExportResult:
     size = _check_size(req.size if req.size is not None else cfg.data.crop_size, multiple,
                        req.size is None)
     channels = cfg.data.input_nc if req.direction == "AtoB" else cfg.data.output_nc
+    _check_memory(net, channels, size, multiple, req.dynamic)
     target = ExportTarget(net, method.name, req.direction, cfg.to_dict(), channels, size,
                           multiple, req.dynamic, meta={"checkpoint": path.name})
     differences = _write_verified(fmt, req, target, out,
@@ -160,6 +161,21 @@ def _check_deterministic(method: str, net: nn.Module) -> None:
         raise ConfigError(f"{method} translates with its nets in training mode ({kinds}), "
                           "which an exported file cannot reproduce; add --eval to export the "
                           "eval-mode net (what `i2i translate --eval` uses)")
+
+
+def _check_memory(net: nn.Module, channels: int, size: int, multiple: int,
+                  dynamic: bool) -> None:
+    """Before the export traces at ``size``: one pass fits in memory (``--size 100000``
+    would otherwise be an allocator traceback), measured at a small size and scaled."""
+    from i2i.memory import available_memory, check_fits, inference_bytes_per_pixel, largest_side
+
+    per_pixel = inference_bytes_per_pixel(net, channels, -(-32 // multiple) * multiple)
+    side = max(size, 2 * multiple) if dynamic else size
+    batch = 2 if dynamic else 1  # the checks of --dynamic run a batch of 2
+    fits = largest_side(batch * per_pixel, available_memory("cpu"), multiple)
+    check_fits(int(batch * per_pixel * side * side), "cpu",
+               f"--size {size}: one pass of the generator", f"lower --size (about {fits} "
+               "px fits)")
 
 
 def _check_size(size: int, multiple: int, from_run: bool) -> int:
