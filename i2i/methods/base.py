@@ -132,6 +132,8 @@ class Method:
         multiples of it: a ResNet with 2 downsamplings at --size 33 fails in its skips."""
         from i2i.nets.sizes import check_side
 
+        if self.cfg.data.preprocess not in ("resize_and_crop", "crop", "scale_width_and_crop"):
+            return  # no crop: images come at their own size, rounded to a multiple of 4
         for key in dict.fromkeys(self.generator_for.values()):
             multiple = getattr(self.nets.get(key), "size_multiple", 1)
             if multiple > 1:
