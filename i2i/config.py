@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -273,6 +274,20 @@ def from_dict(cls: type, data: dict, where: str = "") -> Any:
     return cls(**kwargs)
 
 
+def check_finite(value: Any, path: str = "") -> None:
+    """No number anywhere in ``value`` (nested dicts and lists: sections, component params,
+    method options, loss terms) is NaN or infinite. YAML reads ``.nan`` and ``.inf`` as
+    floats, which pass every range check (NaN compares false) and then train NaNs."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_finite(item, f"{path}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"'{path}' is {value!r}; give a finite number")
+
+
 def _check_range(value: Any, meta: Any, path: str) -> None:
     if value is None or "min" not in meta:
         return
@@ -350,6 +365,7 @@ def build_config(layers: list[dict], check_names: bool = True) -> RunConfig:
     merged = RunConfig().to_dict()
     for layer in layers:
         merged = merge(merged, layer)
+    check_finite(merged)
     cfg = from_dict(RunConfig, merged)
     if check_names:
         check_registered_names(cfg)

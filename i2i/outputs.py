@@ -1,5 +1,8 @@
 """Output paths: checked before the work starts, temp files of killed saves swept, disk full.
 
+An output file never replaces an input, nor any other existing file without
+``--overwrite`` (:func:`refuse_existing`, run by :func:`check_output_file`).
+
 Every atomic write goes to a temp file named ``.<name>.i2i<pid>.<random>.tmp`` beside its
 destination (:func:`temp_prefix`), so a later run can tell the temp files of a killed
 process (its pid is gone) from those of a save still in progress, and removes only the
@@ -13,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from i2i.errors import OutputError
@@ -97,9 +101,44 @@ def check_output_dir(path: Path, option: str = "--out", shown: Path | None = Non
     _probe(base, option, shown)
 
 
-def check_output_file(path: Path, option: str) -> None:
-    """``path`` can be written as a file: its folder exists and is writable, and it is not
-    itself a folder (the folder is not created: a typo must not make folders)."""
+def _input_holding(path: Path, inputs: Iterable[Path]) -> Path | None:
+    """The input that ``path`` (an existing file) is, or lies inside; None if none."""
+    resolved = path.resolve()
+    for item in inputs:
+        item = Path(item).expanduser()
+        if not item.exists():
+            continue  # a name (builtin:, a catalog model), not a path of the user's
+        if item.is_dir():
+            if item.resolve() in resolved.parents:
+                return item
+        elif os.path.samefile(path, item):  # symlinks and hard links too
+            return item
+    return None
+
+
+def refuse_existing(path: Path, option: str, inputs: Iterable[Path] = (),
+                    overwrite: bool = False) -> None:
+    """Nothing of the user's is replaced by an output at ``path``: an input (a file given
+    as one, or any file inside an input folder) never, another existing file only with
+    ``overwrite``. A path that does not exist yet passes."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        return
+    source = _input_holding(path, inputs)
+    if source is not None:
+        what = "an input" if source.is_file() else f"in the input folder {source}"
+        raise OutputError(f"{option} {path} is {what}; inputs are never replaced, choose "
+                          "another path")
+    if not overwrite:
+        raise OutputError(f"{option} {path} already exists; pass --overwrite to replace it "
+                          "or choose another path")
+
+
+def check_output_file(path: Path, option: str, inputs: Iterable[Path] = (),
+                      overwrite: bool = False) -> None:
+    """``path`` can be written as a file: its folder exists and is writable, it is not
+    itself a folder (the folder is not created: a typo must not make folders), and it
+    replaces nothing of the user's (:func:`refuse_existing`)."""
     path = Path(path).expanduser()
     if path.is_dir():
         raise OutputError(f"{option} {path} is a folder; give a file name")
@@ -110,6 +149,7 @@ def check_output_file(path: Path, option: str) -> None:
     if not parent.is_dir():
         raise OutputError(f"{option} {path}: {_nearest_existing(parent)} is a file, not a folder")
     _probe(parent, option, path)
+    refuse_existing(path, option, inputs, overwrite)
 
 
 def human_bytes(n: float) -> str:

@@ -100,7 +100,10 @@ def check_run_dir(cfg: RunConfig, overwrite: bool) -> tuple[Path, bool]:
     i2i run is never replaced. Nothing is deleted here: the training loop empties the
     folder only once everything it needs has been built.
     """
+    from i2i.outputs import check_output_dir
+
     check_run_name(cfg.name)  # here, not in the config: older runs' names still load
+    check_output_dir(Path(cfg.out_dir), "--out-dir")  # a file in the way, a read-only place
     run_dir = Path(cfg.out_dir) / (cfg.name or default_run_name(cfg))
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{run_dir} is a file, not a run folder; pick another --name")

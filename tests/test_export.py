@@ -242,7 +242,7 @@ def test_the_checkpoint_itself_is_never_the_out(run, tmp_path):
     ckpt = sorted((run / "checkpoints").glob("step_*.pt"))[-1]
     before = ckpt.read_bytes()
     code, output = export(ckpt, "--format", "torchscript", "--out", ckpt, "--overwrite")
-    assert_one_line_error(code, output, 1, "checkpoint being exported")
+    assert_one_line_error(code, output, 1, "is an input")
     assert ckpt.read_bytes() == before
 
 

@@ -98,7 +98,8 @@ def _say(result) -> None:
                       f"(archive sha256 {result.archive_sha256})")
         if result.moved_aside is not None:
             console.print(f"[yellow]kept[/] the old {result.name} folder held files the "
-                          f"download did not make; it is now {result.moved_aside}",
+                          "download did not make (or changed since); it is now "
+                          f"{result.moved_aside}",
                           soft_wrap=True)
 
 

@@ -51,6 +51,9 @@ def evaluate(
     data: Path = typer.Option(None, "--data",
                               help="Runs: the dataset folder, when it moved since training "
                               "(default: the one each run recorded)."),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Replace existing --json/--csv/--plot files (never "
+                                        "an input)."),
 ) -> None:
     """Score generated images against real ones.
 
@@ -83,10 +86,12 @@ def evaluate(
                           "only")
     from i2i.outputs import check_output_file
 
+    inputs = [*(runs or []), *(fake or []), *([real] if real else []),
+              *([weights_dir] if weights_dir else [])]
     for option, dest in (("--json", None if json_out == "-" else json_out),
                          ("--csv", csv_out), ("--plot", plot_out)):
         if dest:  # before any feature is extracted, and never making folders
-            check_output_file(Path(dest), option)
+            check_output_file(Path(dest), option, inputs, overwrite)
     options = EvalOptions(
         metrics=tuple(m.strip().lower() for m in metric.split(",") if m.strip()),
         weights_dir=weights_dir, device=device, batch_size=batch_size,

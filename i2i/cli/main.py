@@ -42,6 +42,15 @@ class I2IGroup(TyperGroup):
         except KeyboardInterrupt:
             console.print("[bold red]interrupted[/]")
             raise typer.Exit(130) from None
+        except (MemoryError, RuntimeError) as err:
+            # the estimates (i2i.memory) refuse what cannot fit; this catches the rest
+            from i2i.memory import out_of_memory_line
+
+            line = out_of_memory_line(err)
+            if line is None or _debug_enabled(ctx):
+                raise
+            console.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)
+            raise typer.Exit(2) from None
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(self.commands)  # keep the order of COMMANDS, not alphabetical

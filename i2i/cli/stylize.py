@@ -76,6 +76,9 @@ def stylize(
     weights_dir: Path | None = typer.Option(
         None, "--weights-dir", help="Folder holding the VGG weights (else I2I_WEIGHTS_DIR/cache)."
     ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace existing outputs (never an input)."
+    ),
 ) -> None:
     """Paint a photo in the style of a painting (Gatys et al.), or synthesise a texture.
 
@@ -103,7 +106,7 @@ def stylize(
         size=long_side, texture_size=texture_size, style_size=style_size, scales=scales,
         steps=steps, optimizer=optimizer, lr=lr, init=init, seed=seed, save_every=save_every,
         device=device, preserve_color=preserve_color, color_mode=color_mode, grid=grid,
-        weights_dir=weights_dir,
+        weights_dir=weights_dir, overwrite=overwrite,
     )
     inputs = list(inputs or [])
     if texture is not None:

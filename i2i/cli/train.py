@@ -72,6 +72,7 @@ def train(
     from i2i.metrics.eval_callback import eval_callbacks
     from i2i.runs import check_run_dir, load_run_config, resolve_train_config
     from i2i.training.callbacks import default_callbacks
+    from i2i.training.checkpoint import has_checkpoints
     from i2i.training.distributed import DistInfo, launch_local, under_torchrun
     from i2i.training.loop import train as run_training
     from i2i.training.run_lock import RunLock
@@ -104,16 +105,21 @@ def train(
         if cfg.train.gpus > 1 and not under_torchrun():
             _launch(cfg, launch_local)
             return
-        if main_process and resume is not None:
+        # a run whose start failed or was stopped before its first save: begin it again
+        restart = resume is not None and not has_checkpoints(run_dir)
+        if main_process and resume is not None and not restart:
             console.print(f"[bold]i2i train[/] resuming {run_dir} ({cfg.method} on "
                           f"{cfg.data.root}) from its latest checkpoint")
         elif main_process:
             console.print(f"[bold]i2i train[/] {cfg.method} on {cfg.data.root} -> {run_dir}")
+            if restart:
+                console.print(f"{run_dir} holds no checkpoint yet: starting it from step 0")
         try:
             extra = [*eval_callbacks(cfg), *tracker_callbacks(cfg)]  # trackers see eval rows
             callbacks = default_callbacks(not quiet, extra=extra)
-            ctx = run_training(cfg, run_dir, resume=resume is not None, callbacks=callbacks,
-                               show_progress=not quiet, replace=replace)
+            ctx = run_training(cfg, run_dir, resume=resume is not None and not restart,
+                               callbacks=callbacks, show_progress=not quiet,
+                               replace=replace or restart)
         except RunComplete as done:
             if main_process:
                 console.print(f"[green]nothing to do[/]: {done}")

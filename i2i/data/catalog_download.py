@@ -8,9 +8,9 @@ or is not there. An archive that extracted badly for want of space stays in
 ``.downloads/`` so the rerun does not fetch it again.
 
 ``--force`` replaces an old ``DIR/NAME`` once the new copy is complete. The old folder is
-deleted only when it holds nothing but the files its manifest lists; anything else (files
-the user added, a folder i2i did not make) is moved aside whole to ``DIR/NAME.old``
-(``.old-2``, ...) and the result says where.
+deleted only when it holds nothing but the files its manifest lists, at their recorded
+sizes; anything else (files the user added or changed, a folder i2i did not make) is moved
+aside whole to ``DIR/NAME.old`` (``.old-2``, ...) and the result says where.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class FetchResult:
     path: Path
     status: str  # "downloaded" or "already there"
     archive_sha256: str = ""
-    moved_aside: Path | None = None  # where --force put an old folder holding other files
+    moved_aside: Path | None = None  # where --force put an old folder holding the user's files
 
 
 def mirror_url(url: str, mirror: str | None) -> str:
@@ -197,14 +197,19 @@ def _free_name(target: Path) -> Path:
 
 
 def only_manifest_files(folder: Path) -> bool:
-    """True when every file (or link) under ``folder`` is its manifest or listed in it."""
+    """True when every file (or link) under ``folder`` is its manifest, or listed in it
+    and still of its recorded size (a file the user changed is theirs now, not ours)."""
     try:
-        listed = set(json.loads((folder / MANIFEST).read_text())["files"]) | {MANIFEST}
+        listed = dict(json.loads((folder / MANIFEST).read_text())["files"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
     for path in folder.rglob("*"):
-        if (path.is_symlink() or not path.is_dir()) and \
-                path.relative_to(folder).as_posix() not in listed:
+        if path.is_dir() and not path.is_symlink():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if rel == MANIFEST:
+            continue
+        if rel not in listed or (not path.is_symlink() and path.stat().st_size != listed[rel]):
             return False
     return True
 

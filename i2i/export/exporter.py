@@ -27,7 +27,7 @@ from i2i.export.verify import (
     noise_image,
 )
 from i2i.images import finish_atomic
-from i2i.outputs import check_output_file, temp_prefix
+from i2i.outputs import check_output_file, refuse_existing, temp_prefix
 
 
 @dataclass
@@ -68,12 +68,11 @@ def check_format(name: str) -> Format:
     return fmt
 
 
-def check_out(out: Path, overwrite: bool) -> Path:
+def check_out(out: Path, overwrite: bool, run: Path) -> Path:
+    """``out`` is writable and replaces neither the run (any file in a run folder, or the
+    checkpoint file given) nor, without ``overwrite``, another existing file."""
     out = Path(out).expanduser()
-    check_output_file(out, "--out")
-    if out.exists() and not overwrite:
-        raise OutputError(f"--out {out} already exists; pass --overwrite to replace it or "
-                          "choose another path")
+    check_output_file(out, "--out", [run], overwrite)
     return out
 
 
@@ -83,13 +82,12 @@ def export_model(req: ExportRequest) -> ExportResult:
     from i2i.runs import load_for_inference
 
     fmt = check_format(req.fmt)
-    out = check_out(req.out, req.overwrite)
+    out = check_out(req.out, req.overwrite, Path(req.run))
     if not req.tolerance > 0:
         raise ConfigError(f"--tolerance must be above 0, got {req.tolerance}")
     method, cfg, path = load_for_inference(Path(req.run), req.checkpoint, torch.device("cpu"),
                                            req.eval_mode)
-    if out.resolve() == path.resolve():
-        raise OutputError(f"--out {out} is the checkpoint being exported; choose another path")
+    refuse_existing(out, "--out", [path], req.overwrite)  # a model name resolved to a file
     if req.direction not in method.generator_for:
         valid = ", ".join(method.generator_for)
         raise ConfigError(f"--direction '{req.direction}' is not one of: {valid}")
@@ -99,6 +97,7 @@ def export_model(req: ExportRequest) -> ExportResult:
     size = _check_size(req.size if req.size is not None else cfg.data.crop_size, multiple,
                        req.size is None)
     channels = cfg.data.input_nc if req.direction == "AtoB" else cfg.data.output_nc
+    _check_memory(net, channels, size, multiple, req.dynamic)
     target = ExportTarget(net, method.name, req.direction, cfg.to_dict(), channels, size,
                           multiple, req.dynamic, meta={"checkpoint": path.name})
     differences = _write_verified(fmt, req, target, out,
@@ -162,6 +161,21 @@ def _check_deterministic(method: str, net: nn.Module) -> None:
         raise ConfigError(f"{method} translates with its nets in training mode ({kinds}), "
                           "which an exported file cannot reproduce; add --eval to export the "
                           "eval-mode net (what `i2i translate --eval` uses)")
+
+
+def _check_memory(net: nn.Module, channels: int, size: int, multiple: int,
+                  dynamic: bool) -> None:
+    """Before the export traces at ``size``: one pass fits in memory (``--size 100000``
+    would otherwise be an allocator traceback), measured at a small size and scaled."""
+    from i2i.memory import available_memory, check_fits, inference_bytes_per_pixel, largest_side
+
+    per_pixel = inference_bytes_per_pixel(net, channels, -(-32 // multiple) * multiple)
+    side = max(size, 2 * multiple) if dynamic else size
+    batch = 2 if dynamic else 1  # the checks of --dynamic run a batch of 2
+    fits = largest_side(batch * per_pixel, available_memory("cpu"), multiple)
+    check_fits(int(batch * per_pixel * side * side), "cpu",
+               f"--size {size}: one pass of the generator", f"lower --size (about {fits} "
+               "px fits)")
 
 
 def _check_size(size: int, multiple: int, from_run: bool) -> int:

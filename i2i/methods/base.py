@@ -129,12 +129,28 @@ class Method:
         """Refuse in one line a run whose length (``total_steps`` = epochs x steps per
         epoch) does not suit the method; called before anything is written."""
 
+    def check_image_sides(self) -> None:
+        """Refuse in one line a crop size a translating net cannot take; called before
+        anything is written. Each net of :attr:`generator_for` sees whole images (translate
+        pads them to its ``size_multiple``), so in training it sees crops, which must be
+        multiples of it: a ResNet with 2 downsamplings at --size 33 fails in its skips."""
+        from i2i.nets.sizes import check_side
+
+        if self.cfg.data.preprocess not in ("resize_and_crop", "crop", "scale_width_and_crop"):
+            return  # no crop: images come at their own size, rounded to a multiple of 4
+        for key in dict.fromkeys(self.generator_for.values()):
+            multiple = getattr(self.nets.get(key), "size_multiple", 1)
+            if multiple > 1:
+                check_side(self.cfg.data.crop_size, multiple, max(16, multiple),
+                           f"{self.name}'s {key} ({self.cfg.generator.name})", where="--size")
+
     # ------------------------------------------------------------------ shared helpers
     def build_generator(self, block: ComponentConfig, input_nc: int, output_nc: int) -> nn.Module:
         from i2i.plugins import lookup
 
         factory = lookup("generators", block.name)
         check_factory_params(factory, block.params, "generator", skip=2)
+        self._check_fits("generator", block, factory, input_nc, output_nc)
         return self._place(factory(input_nc, output_nc, **block.params))
 
     def build_encoder(self, block: EncoderConfig, input_nc: int) -> nn.Module:
@@ -144,6 +160,7 @@ class Method:
 
         factory = lookup("encoders", block.name)
         check_factory_params(factory, block.params, "encoder", skip=2)
+        self._check_fits("encoder", block, factory, input_nc, block.latent_size)
         return self._place(factory(input_nc, block.latent_size, **block.params))
 
     def build_discriminator(self, block: ComponentConfig, input_nc: int) -> nn.Module:
@@ -154,7 +171,25 @@ class Method:
 
         factory = lookup("discriminators", block.name)
         check_factory_params(factory, block.params, "discriminator", skip=1)
+        self._check_fits("discriminator", block, factory, input_nc * self.pack)
         return self._place(factory(input_nc * self.pack, **block.params))
+
+    def _check_fits(self, where: str, block: ComponentConfig, factory, *args) -> None:
+        """Before a net is allocated: its parameters (with gradients and Adam's moments
+        when training) fit on the device, else one line naming the settings to lower
+        (``generator.params.ngf=100000`` would otherwise be an allocator traceback)."""
+        from i2i.memory import ADAM_BYTES_PER_PARAM, check_fits, parameter_count
+
+        count = parameter_count(factory, *args, **block.params)
+        if count is None:
+            return
+        knobs = [f"{where}.params.{key}" for key, value in block.params.items()
+                 if isinstance(value, int) and not isinstance(value, bool) and value > 1]
+        advice = f"lower {' or '.join(knobs)}" if knobs else f"choose a smaller {where}"
+        per_param = ADAM_BYTES_PER_PARAM if self.training else 4
+        check_fits(count * per_param, self.device,
+                   f"the {where} '{block.name}' ({count:.3g} parameters"
+                   f"{', trained with Adam' if self.training else ''})", advice)
 
     def _place(self, net: nn.Module) -> nn.Module:
         init_weights(net, self.cfg.train.init, self.cfg.train.init_gain)

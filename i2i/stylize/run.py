@@ -7,6 +7,7 @@ reports each bad image and goes on, ending with PartialFailure.
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from i2i.images import (
 from i2i.images import reason as failure_reason
 from i2i.images import tensor_to_pil as _tensor_to_pil
 from i2i.nets.vgg import VGGFeatures, layer_names, load_vgg
-from i2i.outputs import check_output_dir, remove_stale_temps
+from i2i.outputs import check_output_dir, refuse_existing, remove_stale_temps
 from i2i.stylize.grid import make_grid
 from i2i.stylize.optimize import StepReport
 from i2i.stylize.settings import StylizeSettings
@@ -142,6 +143,23 @@ def _intermediate_path(out: Path, step: int) -> Path:
     return out.with_name(f"{out.stem}.step{step:04d}{out.suffix}")
 
 
+def _init_paths(settings: StylizeSettings) -> list[Path]:
+    return [] if settings.init in ("content", "noise") else [Path(settings.init)]
+
+
+def _check_nothing_replaced(dests: list[Path], inputs: list[Path],
+                            settings: StylizeSettings) -> None:
+    """Before the slow part: no output (result, grid, --save-every steps) would replace an
+    input, nor an existing file without --overwrite."""
+    for dest in dests:
+        planned = [dest] + ([grid_path(dest)] if settings.grid else [])
+        if settings.save_every:  # the steps saved depend on scales: any such name counts
+            planned += sorted(dest.parent.glob(glob.escape(dest.stem) + ".step[0-9][0-9][0-9]*"
+                                               + glob.escape(dest.suffix)))
+        for path in planned:
+            refuse_existing(path, "--out", inputs, settings.overwrite)
+
+
 def run_stylize(
     content: Path, styles: list[Path], out: Path, settings: StylizeSettings
 ) -> StylizeResult:
@@ -156,6 +174,8 @@ def run_stylize(
         _check_output_extension(dest)
     check_output_dir(Path(out) if Path(content).is_dir() else pairs[0][1].parent,
                      shown=Path(out))
+    _check_nothing_replaced([dest for _, dest in pairs],
+                            [Path(content), *styles, *_init_paths(settings)], settings)
     remove_stale_temps(Path(out) if Path(content).is_dir() else pairs[0][1].parent)
     device = select_device(settings.device)
     style_images = [load_rgb(style) for style in styles]
@@ -228,6 +248,7 @@ def run_texture(source: Path, out: Path, settings: StylizeSettings) -> StylizeRe
         out = out / f"{Path(source).stem}_texture.png"
     _check_output_extension(out)
     check_output_dir(out.parent, shown=out)
+    _check_nothing_replaced([out], [Path(source), *_init_paths(settings)], settings)
     device = select_device(settings.device)
     source_img = load_rgb(Path(source))
     init = _load_init(settings, device)

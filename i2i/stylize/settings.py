@@ -6,6 +6,7 @@ from ``i2i/cli/stylize.py``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class StylizeSettings:
     color_mode: str = "luminance"
     grid: bool = False
     weights_dir: Path | None = None
+    overwrite: bool = False  # replace existing outputs (never an input)
 
     def with_(self, **changes) -> StylizeSettings:
         return replace(self, **changes)
@@ -79,8 +81,8 @@ class StylizeSettings:
         for name, value in (("--content-weight", self.content_weight),
                             ("--style-weight", self.style_weight),
                             ("--tv-weight", self.tv_weight), ("--lr", self.lr)):
-            if value < 0:
-                raise ConfigError(f"{name} must be >= 0, got {value}")
+            if not 0 <= value < math.inf:  # NaN too: it passes `< 0` and poisons the loss
+                raise ConfigError(f"{name} must be a finite number >= 0, got {value}")
         if self.steps < 1:
             raise ConfigError(f"--steps must be at least 1, got {self.steps}")
         if self.size < 1:
@@ -106,8 +108,8 @@ def _same_length(name: str, values: tuple, other: str, expected: int) -> None:
 
 
 def _non_negative(name: str, values: tuple[float, ...]) -> None:
-    if any(v < 0 for v in values) or sum(values) <= 0:
-        raise ConfigError(f"{name} must be >= 0 and not all zero, got {values}")
+    if not all(0 <= v < math.inf for v in values) or sum(values) <= 0:
+        raise ConfigError(f"{name} must be finite, >= 0 and not all zero, got {values}")
 
 
 def parse_floats(text: str | None, option: str) -> tuple[float, ...] | None:

@@ -11,7 +11,7 @@ import torch
 from i2i.nets.vgg import VGGFeatures
 from i2i.stylize.optimize import StepCallback
 from i2i.stylize.settings import StylizeSettings
-from i2i.stylize.transfer import SaveCallback, optimise
+from i2i.stylize.transfer import SaveCallback, check_memory, optimise
 
 # The source is used at its own resolution up to this long side; the texture's features
 # then have the source's scale whatever the output size.
@@ -28,6 +28,7 @@ def synthesize_texture(
     on_save: SaveCallback | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """A ``size_hw`` image whose VGG Gram matrices match those of ``source``."""
+    check_memory(model, settings, size_hw, source.device)
     if settings.style_size is None:
         own = max(source.shape[-2:])
         # optimise() scales the source with the output's long side; choose the target so

@@ -92,6 +92,23 @@ def check_size(hw: tuple[int, int], settings: StylizeSettings, what: str) -> Non
         )
 
 
+def check_memory(model: VGGFeatures, settings: StylizeSettings, hw: tuple[int, int],
+                 device: torch.device) -> None:
+    """Before anything of size ``hw`` is allocated: the optimisation's activations (kept
+    for the backward pass, measured at a small size and scaled), the image, its gradient
+    and the content fit, else one line naming the memory and a --size that fits."""
+    from i2i.memory import available_memory, backward_bytes_per_pixel, check_fits, largest_side
+
+    side = max(64, min_size_for(settings.network, settings.all_layers))
+    probe = torch.zeros(1, 3, side, side, device=device)
+    per_pixel = backward_bytes_per_pixel(model, probe, settings.all_layers) + 3 * 3 * 4
+    # the long side that fits at this aspect ratio (area = long side^2 * short / long)
+    fits = largest_side(per_pixel * min(hw) / max(hw), available_memory(device))
+    check_fits(int(per_pixel * hw[0] * hw[1]), device,
+               f"--size {settings.size}: optimising a {hw[1]}x{hw[0]} image",
+               f"lower --size (about {fits} px fits)")
+
+
 def noise_like(hw: tuple[int, int], seed: int, device: torch.device) -> torch.Tensor:
     """Seeded grey-centred white noise, drawn on the CPU so every device gets the same."""
     generator = torch.Generator().manual_seed(seed)
@@ -168,6 +185,7 @@ def stylize_tensor(
     or white noise (``init="noise"``), following ``settings.init``.
     """
     final_hw = fit_long_side(tuple(content.shape[-2:]), settings.size)
+    check_memory(model, settings, final_hw, content.device)
     content = resize(content, final_hw)
     finish: Callable[[torch.Tensor], torch.Tensor] = lambda image: image  # noqa: E731
     if settings.preserve_color and settings.color_mode == "luminance":

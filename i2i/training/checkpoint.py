@@ -213,6 +213,12 @@ def _named_checkpoints(run_dir: Path) -> list[Path]:
     return [p for p in folder.iterdir() if _NAME.match(p.name) and p.is_file()]
 
 
+def has_checkpoints(run_dir: Path) -> bool:
+    """Whether a run holds any checkpoint file at all, readable or not (a start that failed
+    or was stopped before its first save holds none)."""
+    return bool(_named_checkpoints(run_dir))
+
+
 def checkpoint_step(path: Path) -> int | None:
     """The global step a checkpoint was saved at (read from the file), None if unreadable."""
     try:

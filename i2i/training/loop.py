@@ -184,6 +184,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     method.train_mode()
 
     ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
+    method.check_image_sides()
     method.check_run(ctx.total_steps)
     if callbacks is None:
         callbacks = default_callbacks(show_progress, extra=tracker_callbacks(cfg))
@@ -273,6 +274,11 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
             # would checkpoint half a step, so the last whole checkpoint stays the newest.
             for cb in callbacks:
                 cb.on_end(ctx)
+            if not ckpt.has_checkpoints(run_dir):  # stopped before the first save
+                raise Interrupted(
+                    f"interrupted during step {counters.global_step + 1}, before the first "
+                    f"checkpoint: nothing was saved; `i2i train --resume {run_dir}` starts "
+                    "it again from step 0") from None
             raise Interrupted(
                 f"interrupted during step {counters.global_step + 1}; not saved mid-step, "
                 f"`i2i train --resume {run_dir}` continues from the last checkpoint"

@@ -141,6 +141,20 @@ def test_force_on_an_untouched_download_leaves_no_old_folder(server, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".downloads", "mini"]
 
 
+def test_force_moves_a_folder_with_a_file_the_user_changed_aside(server, tmp_path):
+    """Guards: --force deleting a dataset image the user edited (same name, other size),
+    since only files the manifest does not list were counted as the user's."""
+    assert _mini(server, tmp_path).exit_code == 0
+    edited = sorted((tmp_path / "mini" / "trainA").iterdir())[0]
+    edited.write_bytes(edited.read_bytes() + b"my edit")
+    mine = edited.read_bytes()
+    result = _mini(server, tmp_path, "--force")
+    assert result.exit_code == 0, result.output
+    assert f"it is now {tmp_path / 'mini.old'}" in result.output.replace("\n", "")
+    assert (tmp_path / "mini.old" / "trainA" / edited.name).read_bytes() == mine
+    assert (tmp_path / "mini" / "trainA" / edited.name).read_bytes() != mine
+
+
 def test_no_space_to_extract_keeps_the_archive_and_the_rerun_does_not_download(
         server, tmp_path, monkeypatch):
     """Guards against deleting a good archive when the disk is full (the rerun would
