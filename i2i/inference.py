@@ -232,7 +232,7 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
     channels = cfg.data.input_nc if direction == "AtoB" else cfg.data.output_nc
     multiple = size_multiple(method, direction)
     result = TranslateResult()
-    protected = protect(j.source for j in jobs)
+    protected = protect([*(j.source for j in jobs), *(latents.inputs if latents else ())])
     animated = [job for job in jobs if is_animated(job.source)]
     if animated:
         moving = {id(job) for job in animated}

@@ -12,7 +12,8 @@ the method's encoder finds in IMG (resized to the training size first, the size 
 encoder learned at).
 
 To give translate another way of choosing codes, add a class with ``codes(method, jobs)``
-like :class:`RandomSamples` and build it in ``i2i/cli/translate.py``.
+and ``inputs`` (files it reads, which no output may replace) like :class:`RandomSamples`
+and build it in ``i2i/cli/translate.py``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def check_samples(samples: int) -> None:
 class RandomSamples:
     """K codes per input from the prior, seeded per input (see the module docstring)."""
 
+    inputs: tuple[Path, ...] = ()  # reads no file
+
     def __init__(self, count: int, seed: int, out_dir: Path):
         check_samples(count)
         self.count, self.seed, self.out_dir = count, seed, Path(out_dir).resolve()
@@ -74,6 +77,7 @@ class ReferenceCode:
 
     def __init__(self, method, image: Path, direction: str):
         method.require_latents("--reference")
+        self.inputs = (Path(image),)  # an output must never replace the reference
         cfg = method.cfg
         channels = cfg.data.output_nc if direction == "AtoB" else cfg.data.input_nc
         x = pil_to_tensor(load_rgb(Path(image), channels))[None]

@@ -160,3 +160,16 @@ def test_a_method_without_latent_codes_refuses_in_one_line(tiny_run, tmp_path, c
     assert "needs a multimodal method (one with a latent code" in error[0]
     assert "cyclegan makes one output per input" in error[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_an_output_never_replaces_the_reference_image(bicycle_run, tmp_path, cli):
+    # the reference sits where an input's output would go: refs/img0.png
+    refs = inputs(tmp_path / "refs", 1)
+    before = (refs / "img0.png").read_bytes()
+    src = inputs(tmp_path / "in", 2)
+    result = cli("translate", str(bicycle_run), str(src), "--out", str(refs),
+                 "--reference", str(refs / "img0.png"), "--redo", "--quiet")
+    assert result.exit_code == 8, result.output
+    assert "refusing to overwrite input file" in result.output
+    assert (refs / "img0.png").read_bytes() == before
+    assert (refs / "img1.png").is_file()  # the other input was translated
