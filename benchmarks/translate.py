@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 
 from i2i.config import build_config
-from i2i.inference import collect_jobs, translate_files
+from i2i.inference.files import collect_jobs, translate_files
 from i2i.methods.cyclegan import CycleGAN
 
 

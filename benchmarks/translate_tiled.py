@@ -45,7 +45,7 @@ def _generator(ngf: int):
 def one_case(side: int, tile: int, ngf: int, device: str) -> dict:
     """Runs inside the child process: one square image of ``side`` px. On CUDA the peak
     is torch's allocated memory; on the CPU the process's resident memory."""
-    from i2i.tiling import Tiling, translate_tiled
+    from i2i.inference.tiling import Tiling, translate_tiled
 
     g = _generator(ngf).to(device)
     x = torch.rand(1, 3, side, side, device=device) * 2 - 1
@@ -93,7 +93,7 @@ def _photo(size: int) -> torch.Tensor:
 def error(size: int, tile: int, overlaps: list[int], ngf: int) -> list[dict]:
     from unittest import mock
 
-    from i2i.tiling import Tiling, tile_starts, translate_tiled
+    from i2i.inference.tiling import Tiling, tile_starts, translate_tiled
 
     g, x = _generator(ngf), _photo(size)
     seam = torch.zeros(size, size, dtype=torch.bool)
@@ -112,7 +112,7 @@ def error(size: int, tile: int, overlaps: list[int], ngf: int) -> list[dict]:
                 if stats == "whole image":
                     y = translate_tiled(g, [g], x, tiling, 4)
                 else:
-                    with mock.patch("i2i.norm_statistics.input_normalising_layers",
+                    with mock.patch("i2i.inference.norm_statistics.input_normalising_layers",
                                     lambda nets: []):
                         y = translate_tiled(g, [g], x, tiling, 4)
                 diff = (y - full).abs().mul(127.5).mean(1)[0]

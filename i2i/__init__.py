@@ -39,7 +39,7 @@ _LAZY = {
     "TrainContext": "i2i.training.callbacks",
     "WeightsEntry": "i2i.weights",
     "WeightsFile": "i2i.weights",
-    "ModelEntry": "i2i.models_catalog",
+    "ModelEntry": "i2i.zoo.catalog",
     "BuiltinSource": "i2i.data.builtin",
     "DatasetEntry": "i2i.data.catalog",
     "PrepareOptions": "i2i.data.prepare",

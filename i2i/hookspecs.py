@@ -88,7 +88,7 @@ def register_weights() -> dict:
 
 @hookspec
 def register_models() -> dict:
-    """Pretrained translation models: ``name -> i2i.models_catalog.ModelEntry`` (method,
+    """Pretrained translation models: ``name -> i2i.zoo.catalog.ModelEntry`` (method,
     generator config block, channels, direction, download URLs; ``i2i download --model``)."""
 
 

@@ -30,7 +30,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.weights",
     "i2i.stylize.weights_entries",
     "i2i.metrics.builtin",
-    "i2i.models_catalog",
+    "i2i.zoo.catalog",
     "i2i.training.trackers.builtin",
 )
 

@@ -132,16 +132,15 @@ def load_run_config(run_dir: Path, cli_layer: dict | None = None,
 def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:
     """(path, payload) of a checkpoint from a run folder (latest, or by name), a file, or a
     downloaded catalog model's name."""
-    from i2i.model_runs import is_model_name, model_hint, model_run, shadowed_model
     from i2i.training.checkpoint import (
         CHECKPOINT_DIR,
         list_checkpoints,
         load_checkpoint,
         load_latest,
     )
+    from i2i.zoo.model_runs import model_hint, run_for, shadowed_model
 
-    if is_model_name(run):  # a catalog model: i2i download --model NAME
-        run = model_run(str(run))
+    run = run_for(run)  # a catalog model's name (i2i download --model NAME) gives its run
     if run.is_file():
         return run, load_checkpoint(run)
     if not run.is_dir():

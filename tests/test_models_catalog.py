@@ -8,8 +8,8 @@ import types
 import pytest
 
 from i2i import hookimpl
-from i2i.models_catalog import ModelEntry, catalog, get_entry
 from i2i.plugins import UnknownNameError, lookup
+from i2i.zoo.catalog import ModelEntry, catalog, get_entry
 
 # scripts/download_cyclegan_model.sh and download_pix2pix_model.sh of
 # junyanz/pytorch-CycleGAN-and-pix2pix, and experiments/pretrained_launcher.py of CUT.

@@ -14,8 +14,8 @@ from download_server import FileServer
 from i2i import hookimpl
 from i2i.data import download
 from i2i.errors import DownloadError, WeightsError
-from i2i.models_catalog import ModelEntry
-from i2i.models_download import MANIFEST, fetch_models, model_file, models_dir
+from i2i.zoo.catalog import ModelEntry
+from i2i.zoo.download import MANIFEST, fetch_models, model_file, models_dir
 
 G = os.urandom(50_000)  # stands for a generator .pth: only its bytes matter here
 CUT_TAR = "/CUT/pretrained_models.tar"

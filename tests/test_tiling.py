@@ -12,10 +12,10 @@ import torch
 from PIL import Image
 from torch import nn
 
+from i2i.inference.norm_statistics import NormStatistics
+from i2i.inference.tiling import Tiling, owned_spans, parse_tile, tile_starts, translate_tiled
 from i2i.nets.blocks import init_weights
 from i2i.nets.generators.resnet import resnet_9blocks
-from i2i.norm_statistics import NormStatistics
-from i2i.tiling import Tiling, owned_spans, parse_tile, tile_starts, translate_tiled
 
 PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
 
@@ -82,7 +82,8 @@ def test_tiled_translation_is_close_to_untiled_and_needs_whole_image_statistics(
     with torch.inference_mode():
         full = generator(x)
         tiled = translate_tiled(generator, [generator], x, Tiling(128, 64, always=True), 4)
-        monkeypatch.setattr("i2i.norm_statistics.input_normalising_layers", lambda nets: [])
+        monkeypatch.setattr("i2i.inference.norm_statistics.input_normalising_layers",
+                            lambda nets: [])
         per_tile = translate_tiled(generator, [generator], x, Tiling(128, 64, always=True), 4)
     grey = lambda y: (y - full).abs().mul(127.5)  # noqa: E731
     assert grey(tiled).mean() < 2.0  # measured 0.6 (benchmarks/translate_tiled.py)

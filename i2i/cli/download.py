@@ -72,7 +72,7 @@ def download(
         console.print(f"[green]ready[/] {weights}: {path}")
         return
     if models:
-        from i2i.models_download import fetch_models
+        from i2i.zoo.download import fetch_models
 
         fetch_models(list(models), mirror=mirror, force=force, progress=not quiet,
                      on_done=_say_model)
@@ -140,7 +140,7 @@ def _dataset_listing():
 
 def _model_listing():
     from i2i.cli.listing import Listing, size_text
-    from i2i.models_catalog import catalog
+    from i2i.zoo.catalog import catalog
 
     listing = Listing("i2i pretrained models (i2i download --model NAME)",
                       ("name", "method", "translates", "size", "description"))

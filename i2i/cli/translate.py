@@ -74,10 +74,10 @@ def translate(
     )
 
     from i2i.errors import ConfigError, PartialFailure
-    from i2i.inference import FITS, collect_jobs, output_suffix, split_done, translate_files
+    from i2i.inference.files import FITS, collect_jobs, output_suffix, split_done, translate_files
+    from i2i.inference.tiling import parse_tile
     from i2i.outputs import check_output_dir, remove_stale_temps
     from i2i.runs import load_for_inference
-    from i2i.tiling import parse_tile
     from i2i.training.device import select_device
 
     if fit not in FITS:
@@ -134,7 +134,7 @@ def translate(
 def _check_latent_options(samples: int | None, seed: int | None, reference: Path | None):
     """The latent-code options make sense together only so (checked before any loading)."""
     from i2i.errors import ConfigError
-    from i2i.latent_codes import check_samples
+    from i2i.inference.latent_codes import check_samples
 
     if samples is not None and reference is not None:
         raise ConfigError("--samples draws random latent codes and --reference encodes one; "
@@ -149,7 +149,7 @@ def _latents(method, samples: int | None, seed: int | None, reference: Path | No
              direction: str, out: Path):
     """The codes translate gives a multimodal method: None (one plain output per input),
     K random ones, or a reference's. A method without codes refuses both in one line."""
-    from i2i.latent_codes import RandomSamples, ReferenceCode
+    from i2i.inference.latent_codes import RandomSamples, ReferenceCode
 
     if samples is not None:
         method.require_latents("--samples")

@@ -78,7 +78,7 @@ def check_out(out: Path, overwrite: bool, run: Path) -> Path:
 
 def export_model(req: ExportRequest) -> ExportResult:
     """Export ``req.direction`` of ``req.run`` to ``req.out`` and verify it (see module)."""
-    from i2i.inference import size_multiple
+    from i2i.inference.files import size_multiple
     from i2i.runs import load_for_inference
 
     fmt = check_format(req.fmt)

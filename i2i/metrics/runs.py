@@ -9,7 +9,7 @@ the best and the last, since published numbers are often best-epoch. The real te
 features are cached on disk, so many runs and checkpoints on one dataset extract it once.
 
 Built on the training side's public helpers: ``i2i.runs.load_for_inference`` and
-``i2i.inference.translate_files``.
+``i2i.inference.files.translate_files``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def translate_split(method, source: Path, out_dir: Path, direction: str,
     """Translate every image of ``source`` into ``out_dir`` as PNG; returns the failures
     as (file, reason), which the caller reports like unreadable images, and every
     (input, output) pair."""
-    from i2i.inference import collect_jobs, translate_files
+    from i2i.inference.files import collect_jobs, translate_files
 
     jobs = collect_jobs([str(source)], out_dir, ".png")
     result = translate_files(method, jobs, direction, batch_size=batch_size)

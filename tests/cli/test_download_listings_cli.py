@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from i2i.cli.main import app
 from i2i.data import download
 from i2i.data.catalog import catalog as dataset_catalog
-from i2i.models_catalog import catalog as model_catalog
+from i2i.zoo.catalog import catalog as model_catalog
 
 runner = CliRunner()
 LISTINGS = {"--list": dataset_catalog, "--list-models": model_catalog}

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from i2i.cli.main import app
 from i2i.data import download
-from i2i.models_download import models_dir
+from i2i.zoo.download import models_dir
 
 runner = CliRunner()
 CUT_TAR = "/CUT/pretrained_models.tar"

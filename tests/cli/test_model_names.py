@@ -13,8 +13,8 @@ from download_server import FileServer
 from cli.test_import_reference import by_hand, image_folder, reference_resnet, run_net
 from i2i import hookimpl
 from i2i.data import download
-from i2i.models_catalog import ModelEntry
 from i2i.nets.generators.resnet import ResnetGenerator
+from i2i.zoo.catalog import ModelEntry
 
 URL_PATH = "/models/tiny_h2z.pth"
 

@@ -158,7 +158,7 @@ def test_eval_flag_switches_pix2pix_from_its_test_mode_to_eval_mode(tmp_path, cl
 
 
 def test_reading_stays_a_bounded_distance_ahead_of_translation(monkeypatch, tmp_path):
-    from i2i import inference
+    from i2i.inference import files as inference
 
     started = []
 

@@ -1,6 +1,6 @@
 """Run-level evaluation and the --eval-every callback, on a tiny untrained CycleGAN run.
 
-Needs the training side (``i2i.runs``, ``i2i.inference``, ``i2i.training.loop``); skipped
+Needs the training side (``i2i.runs``, ``i2i.inference.files``, ``i2i.training.loop``); skipped
 where they are absent. The Inception is replaced by a tiny stand-in (``tiny_inception``).
 """
 
@@ -16,7 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 pytest.importorskip("i2i.runs")
-pytest.importorskip("i2i.inference")
+pytest.importorskip("i2i.inference.files")
 pytest.importorskip("i2i.training.loop")
 
 

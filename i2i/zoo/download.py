@@ -38,9 +38,9 @@ from i2i.data.catalog_download import (
 from i2i.data.download import NoNetwork, sha256_file
 from i2i.data.extract import ExtractSpaceError, safe_extract
 from i2i.errors import DownloadError, WeightsError
-from i2i.models_catalog import ModelEntry, get_entry
 from i2i.outputs import check_output_dir, staging_dir
 from i2i.weights import cache_dir, is_offline, is_verified
+from i2i.zoo.catalog import ModelEntry, get_entry
 
 MANIFEST = ".i2i-model.json"
 GENERATOR_FILE = "latest_net_G.pth"

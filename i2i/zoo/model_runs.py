@@ -16,10 +16,16 @@ from pathlib import Path
 MARKER = ".i2i-model-source.json"
 
 
+def run_for(run: Path) -> Path:
+    """The run folder ``run`` names: a catalog model's (imported on first use) for a bare
+    model name, else ``run`` itself. The one entry point of the zoo for run lookups."""
+    return model_run(str(run)) if is_model_name(run) else run
+
+
 def is_model_name(run: Path) -> bool:
     """Whether ``run`` is meant as a catalog model: a bare name that is no file or folder
     here and that the catalog (built-ins and plugins) knows."""
-    from i2i.models_catalog import catalog
+    from i2i.zoo.catalog import catalog
 
     text = str(run)
     return not run.exists() and "/" not in text and "\\" not in text and text in catalog()
@@ -29,7 +35,7 @@ def model_hint(run: Path) -> str:
     """For a bare name that is no run: the catalog models it may have meant, or ''."""
     import difflib
 
-    from i2i.models_catalog import catalog
+    from i2i.zoo.catalog import catalog
 
     if run.exists() or len(run.parts) != 1:
         return ""
@@ -40,7 +46,7 @@ def model_hint(run: Path) -> str:
 def shadowed_model(run: Path) -> str:
     """For a folder here that bears a catalog model's name (a dataset folder, say): a
     hint that the model is meant with a path that is no folder, or ''."""
-    from i2i.models_catalog import catalog
+    from i2i.zoo.catalog import catalog
 
     if len(run.parts) != 1 or str(run) not in catalog():
         return ""
@@ -54,9 +60,9 @@ def model_run(name: str) -> Path:
     from i2i.errors import OutputError
     from i2i.images import write_bytes_atomic
     from i2i.interop.reference_import import import_generator_file
-    from i2i.models_catalog import get_entry
-    from i2i.models_download import model_file, recorded_sha256
     from i2i.weights import cache_dir
+    from i2i.zoo.catalog import get_entry
+    from i2i.zoo.download import model_file, recorded_sha256
 
     entry = get_entry(name)
     weights = model_file(name)

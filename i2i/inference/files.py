@@ -3,14 +3,14 @@
 Inputs are files, folders (recursive) or globs. Outputs keep the relative path and stem
 under ``out_dir``, which may not lie inside an input folder (a single file's folder is not
 one: only an output on an input itself is refused). An animated GIF is translated frame by
-frame into an animation (:mod:`i2i.animation`). Two ways to handle any input
+frame into an animation (:mod:`i2i.inference.animation`). Two ways to handle any input
 size: ``fit="pad"`` (default) reflect-pads to the multiple the generator needs, translates at
 full resolution and crops back; ``fit="resize"`` resizes to the training crop size,
 translates and resizes back to the input's size; images smaller than the generator can
 take (1x1, 1x3000) are padded up to its minimum first. Unreadable images (decompression
 bombs included) are collected and reported; every other image is translated. A full disk
 stops the batch at once (:class:`~i2i.errors.OutputError`): every later write would fail too.
-A multimodal method can be given latent codes (``latents``, :mod:`i2i.latent_codes`): K
+A multimodal method can be given latent codes (``latents``, :mod:`i2i.inference.latent_codes`): K
 random samples per input (``NAME_k``) or one reference's code.
 """
 
@@ -25,7 +25,6 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from i2i.animation import ANIMATED_SUFFIXES, Frames, encode_frames, is_animated, read_frames
 from i2i.errors import ConfigError, DataError
 from i2i.images import (
     encode_image,
@@ -37,9 +36,16 @@ from i2i.images import (
     write_bytes_atomic,
 )
 from i2i.images import tensor_to_pil as to_pil
-from i2i.latent_codes import sample_path
+from i2i.inference.animation import (
+    ANIMATED_SUFFIXES,
+    Frames,
+    encode_frames,
+    is_animated,
+    read_frames,
+)
+from i2i.inference.latent_codes import sample_path
+from i2i.inference.tiling import Tiling, translate_tiled
 from i2i.outputs import disk_full, is_disk_full
-from i2i.tiling import Tiling, translate_tiled
 
 FITS = ("pad", "resize")
 
@@ -223,10 +229,10 @@ def translate_files(method, jobs: list[Job], direction: str, batch_size: int = 1
                     latents=None, tiling: Tiling | None = None) -> TranslateResult:
     """Translate ``jobs`` with ``method``; ``progress(n)`` is called per image handled.
 
-    ``tiling``: images it :meth:`~i2i.tiling.Tiling.applies` to go through in tiles
-    (:mod:`i2i.tiling`), in memory bounded by the tile instead of the image.
+    ``tiling``: images it :meth:`~i2i.inference.tiling.Tiling.applies` to go through in tiles
+    (:mod:`i2i.inference.tiling`), in memory bounded by the tile instead of the image.
 
-    ``latents`` (a multimodal method's, :mod:`i2i.latent_codes`): its ``codes(method,
+    ``latents`` (a multimodal method's, :mod:`i2i.inference.latent_codes`): its ``codes(method,
     batch_jobs)`` gives one code batch per output of each job (``Job.outputs``)."""
     cfg = method.cfg
     channels = cfg.data.input_nc if direction == "AtoB" else cfg.data.output_nc

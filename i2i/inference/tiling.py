@@ -3,7 +3,7 @@
 The image goes through the generator in overlapping square tiles whose outputs are blended
 with linear ramps across each overlap, so memory grows with the tile, not the image.
 Normalisation layers that use their input's statistics (instance norm, ...) get the whole
-image's instead (:mod:`i2i.norm_statistics`): from one whole-image pass when the image is
+image's instead (:mod:`i2i.inference.norm_statistics`): from one whole-image pass when the image is
 small enough for one, else summed over the tiles layer by layer. Without that each tile
 would have its own colours and contrast.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from i2i.errors import ConfigError
-from i2i.norm_statistics import NormStatistics
+from i2i.inference.norm_statistics import NormStatistics
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ An entry is a :class:`ModelEntry`: where the reference project publishes one gen
 what it translates, and everything needed to rebuild the network in i2i (method, whose
 checkpoint layout it follows, the generator config block, channels). Converting the
 downloaded reference ``.pth`` into an i2i run is the reference-checkpoint importer's job;
-this module only describes and :mod:`i2i.models_download` only fetches.
+this module only describes and :mod:`i2i.zoo.download` only fetches.
 
 Names: the 18 CycleGAN generators keep the names of ``download_cyclegan_model.sh``; the
 pix2pix ones are ``pix2pix-<name>`` (three of them share a name with a CycleGAN model)
