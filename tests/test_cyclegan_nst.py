@@ -1,7 +1,8 @@
 """CycleGAN + NST: CycleGAN with the content (``features``) and ``style`` terms learns
 builtin:toy, logs both terms per direction, and saves no VGG weights.
 
-On VGG16 (the network ../shared has; the default is VGG19) and with the style weight at
+On VGG16 (the default network, and the one ../shared has; the overrides below keep it
+so if the default changes) and with the style weight at
 50 instead of 1e4: the default is set for 256 px photos, where the Gram difference between
 a photo and a painting is about 1e-4, while between builtin:toy's 32 px images it is about
 0.015, so 1e4 would make style 100x CycleGAN's own losses (measured on the 2-core dev
