@@ -19,7 +19,7 @@ COLOR_MODES = ("luminance", "histogram")
 
 @dataclass(frozen=True)
 class StylizeSettings:
-    """Everything that shapes the result; the defaults are the tuned ones (see README)."""
+    """Everything that shapes the result; defaults: docs/commands/stylize.md."""
 
     network: str = "vgg19"
     pooling: str = "avg"
