@@ -34,6 +34,17 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "i2i.training.trackers.builtin",
 )
 
+# Shell completion needs registered names fast (no torch import): there, each built-in whose
+# module imports torch is replaced by a torch-free stand-in registering the same names, or
+# left out (None) where no name of its kinds is completed. See ``use_completion_builtins``.
+COMPLETION_STANDINS: dict[str, str | None] = {
+    "i2i.nets.builtin": None,
+    "i2i.losses.builtin": None,
+    "i2i.methods.builtin": "i2i.methods.names",
+    "i2i.metrics.builtin": "i2i.metrics.names",
+    "i2i.training.trackers.builtin": "i2i.training.trackers.names",
+}
+
 REGISTRY_KINDS = (
     "generators",
     "discriminators",
@@ -63,6 +74,7 @@ _manager: pluggy.PluginManager | None = None
 _loaded: list[LoadedPlugin] = []
 _registries: dict[str, dict[str, object]] = {}
 _owners: dict[str, dict[str, str]] = {}  # kind -> name -> plugin that registers it
+_completion_builtins = False
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -82,6 +94,25 @@ def reset_plugins() -> None:
     _owners.clear()
 
 
+def use_completion_builtins() -> None:
+    """For a shell-completion process only: register the torch-free built-in stand-ins.
+
+    The registries then hold every name, but a built-in method's factory is None; nothing
+    in such a process trains or translates.
+    """
+    global _completion_builtins
+    if not _completion_builtins:
+        reset_plugins()
+    _completion_builtins = True
+
+
+def _builtin_modules() -> list[str]:
+    if not _completion_builtins:
+        return list(BUILTIN_PLUGINS)
+    names = [COMPLETION_STANDINS.get(name, name) for name in BUILTIN_PLUGINS]
+    return [name for name in names if name]
+
+
 def loaded_plugins() -> list[LoadedPlugin]:
     get_plugin_manager()
     return list(_loaded)
@@ -90,7 +121,7 @@ def loaded_plugins() -> list[LoadedPlugin]:
 def _create_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    for module_name in BUILTIN_PLUGINS:
+    for module_name in _builtin_modules():
         pm.register(importlib.import_module(module_name), name=module_name)
         _loaded.append(LoadedPlugin(module_name, "builtin", _own_version()))
     if os.environ.get("I2I_DISABLE_PLUGIN_AUTOLOAD", "") not in ("", "0"):

@@ -2,8 +2,8 @@
 methods) and scores them into one CSV and one plot; a rerun resumes instead of starting
 over.
 
-Guards against the comparison the README promises existing only on paper: a method name
-or option the script passes that i2i does not take, a run missing from the scores, or a
+Guards against the comparison docs/guide/experiments.md promises existing only on paper: a method
+name or option the script passes that i2i does not take, a run missing from the scores, or a
 rerun that retrains (or refuses) finished runs. Tiny nets, one step each, 128 px (the
 smallest size at which every method's published patch counts fit its feature maps).
 """

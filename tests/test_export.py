@@ -23,7 +23,7 @@ from i2i.training.loop import train
 SMALL = ["data.batch_size=2", "data.num_workers=0", "discriminator.params.ndf=4",
          "discriminator.params.n_layers=1", "train.sample_every=0", "train.threads=1"]
 NETS = ["generator.params.ngf=4", "generator.params.n_blocks=1"]
-TOLERANCE = 1e-4  # the one README.md and `i2i export --help` state
+TOLERANCE = 1e-4  # the one docs/commands/export.md and `i2i export --help` state
 runner = CliRunner()
 
 

@@ -1,5 +1,5 @@
 """The thesis's latent and feature methods go from `i2i train` to `i2i evaluate` as the
-README says: UNIT, CycleGAN+VAE (into its second stage) and latent-features transfer each
+docs say: UNIT, CycleGAN+VAE (into its second stage) and latent-features transfer each
 train two steps, and one `i2i evaluate` scores all three runs into one CSV with the real
 FID Inception (../shared/weights). Guards against a method that trains but whose runs
 cannot be translated or scored (a translate signature or an inference-mode optimisation

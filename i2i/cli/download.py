@@ -7,11 +7,13 @@ from pathlib import Path
 
 import typer
 
+from i2i.cli import completion as complete
 from i2i.console import console
 
 
 def download(
-    names: list[str] = typer.Argument(None, help="Catalog dataset names (see --list)."),
+    names: list[str] = typer.Argument(None, help="Catalog dataset names (see --list).",
+                              autocompletion=complete.catalog_datasets),
     list_: bool = typer.Option(False, "--list", "-l", help="Show the dataset catalog and exit."),
     list_models: bool = typer.Option(False, "--list-models",
                                      help="Show the pretrained-model catalog and exit."),
@@ -27,10 +29,11 @@ def download(
         False, "--force", help="Fetch again even if a verified copy is there; an old folder "
         "holding files the download did not make is moved to DIR/NAME.old, not deleted."),
     weights: str = typer.Option(None, "--weights",
-                                help="Fetch a pretrained network into the weights cache."),
+                                help="Fetch a pretrained network into the weights cache.",
+                                autocompletion=complete.weights),
     models: list[str] = typer.Option(
         None, "--model", "-m", help="Fetch a pretrained translation model into the cache "
-        "(repeatable; see --list-models)."),
+        "(repeatable; see --list-models).", autocompletion=complete.models),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Download datasets of the catalog into ./datasets (resumable, verified, safe).

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from i2i.cli import completion as complete
 from i2i.console import console, out
 
 
@@ -15,7 +16,7 @@ def evaluate(
         None, help="Run folders (runs/NAME): translate their test split and score it."),
     metric: str = typer.Option("fid,kid", "--metric", "-m",
                                help="Comma-separated: fid, kid, is, pr, lpips, psnr, ssim, "
-                               "lpips-diversity."),
+                               "lpips-diversity.", autocompletion=complete.metrics),
     real: Path = typer.Option(None, "--real", help="Folder of real (reference) images "
                               "(not needed by is and lpips-diversity), or a .npz of their "
                               "statistics (mu, sigma: FID) or features (pool)."),

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import typer
 
+from i2i.cli import completion as complete
 from i2i.console import console
 
 
 def export(
     run: Path = typer.Argument(..., help="Run folder (runs/NAME), a checkpoint file, or a "
-                               "downloaded model (i2i download --list-models)."),
+                               "downloaded model (i2i download --list-models).",
+                               autocompletion=complete.run_or_model),
     fmt: str = typer.Option(..., "--format", "-f",
-                            help="onnx, torchscript or safetensors."),
+                            help="onnx, torchscript or safetensors.",
+                            autocompletion=complete.export_formats),
     out: Path = typer.Option(..., "--out", "-o", help="The file to write."),
     direction: str = typer.Option("AtoB", "--direction", help="AtoB or BtoA."),
     dynamic: bool = typer.Option(False, "--dynamic",

@@ -68,6 +68,12 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
+    from i2i.cli.completion import completing
+
+    if completing():  # a Tab: names from torch-free stand-ins of the built-ins
+        from i2i.plugins import use_completion_builtins
+
+        use_completion_builtins()
     app = typer.Typer(
         name="i2i",
         cls=I2IGroup,

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import typer
 
+from i2i.cli import completion as complete
 from i2i.console import console, out
 
 
 def prepare(
     inputs: list[str] = typer.Argument(
-        None, help="One or two image folders (A, B), or a catalog NAME with --from."),
+        None, help="One or two image folders (A, B), or a catalog NAME with --from.",
+        autocompletion=complete.prepare_inputs),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Output folder (new or empty)."),
     from_: list[Path] = typer.Option(None, "--from",
                                      help="Hand-downloaded file(s) for a catalog NAME."),

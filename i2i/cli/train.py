@@ -7,13 +7,16 @@ from pathlib import Path
 
 import typer
 
+from i2i.cli import completion as complete
 from i2i.console import console
 
 
 def train(
-    method: str = typer.Argument(None, help="Training method, e.g. cyclegan (see i2i plugins)."),
+    method: str = typer.Argument(None, help="Training method, e.g. cyclegan (see i2i plugins).",
+                                autocompletion=complete.methods),
     data: str = typer.Option(None, "--data", "-d",
-                             help="Dataset folder (trainA/ trainB/ testA/ testB) or builtin:toy."),
+                             help="Dataset folder (trainA/ trainB/ testA/ testB) or builtin:toy.",
+                             autocompletion=complete.train_data),
     size: int = typer.Option(None, "--size", help="Crop size in px (load size scales with it)."),
     epochs: int = typer.Option(None, "--epochs",
                                help="Total epochs: half at constant lr, half decaying."),
@@ -43,7 +46,8 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     log: str = typer.Option(None, "--log",
                             help="Trackers besides the run page: tensorboard, wandb, a "
-                                 "plugin's (comma list), or none."),
+                                 "plugin's (comma list), or none.",
+                            autocompletion=complete.trackers),
 ) -> None:
     """Train a translation model; everything lands in runs/NAME/.
 

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import typer
 
+from i2i.cli import completion as complete
 from i2i.console import console
 
 
 def translate(
     run: Path = typer.Argument(..., help="Run folder (runs/NAME), a checkpoint file, or a "
-                               "downloaded model (i2i download --list-models)."),
+                               "downloaded model (i2i download --list-models).",
+                               autocompletion=complete.run_or_model),
     inputs: list[str] = typer.Argument(..., help="Image files, folders (recursive) or globs."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
     direction: str = typer.Option("AtoB", "--direction", help="AtoB or BtoA."),

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from i2i import hookimpl
-from i2i.data import toy, toy_paired
+
+
+def _toy(size: int) -> Path:
+    from i2i.data import toy  # here: the registry is read by shell completion, numpy-free
+
+    return toy.materialise(size)
+
+
+def _toy_paired(size: int) -> Path:
+    from i2i.data import toy_paired
+
+    return toy_paired.materialise(size)
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,7 @@ def register_datasets() -> dict:
             "toy",
             "synthetic shapes; B = channel rotation of A (unpaired; exact ground truth)",
             "unpaired",
-            toy.materialise,
+            _toy,
             # Tiny images need no full-size network: 4x fewer FLOPs keeps CPU runs short.
             defaults={"generator": {"params": {"ngf": 32, "n_blocks": 6}},
                       "discriminator": {"params": {"ndf": 32}}},
@@ -42,7 +53,7 @@ def register_datasets() -> dict:
             "toy_paired",
             "synthetic shape outlines; B = the shapes filled (paired; exact ground truth)",
             "paired",
-            toy_paired.materialise,
+            _toy_paired,
             # A 5-level U-Net covers 32 px images; small widths keep CPU runs short.
             defaults={"generator": {"name": "unet", "params": {"ngf": 16, "num_downs": 5}},
                       "discriminator": {"params": {"ndf": 16}}},

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-# ONNX: the input and output names a runtime feeds and reads (see README, "Exporting").
+# ONNX: the input and output names a runtime feeds and reads (see docs/commands/export.md).
 INPUT_NAME, OUTPUT_NAME = "input", "output"
 # the largest batch and side a dynamic ONNX export is declared for (the exporter needs a
 # bound; nothing near it fits in memory for these nets anyway)

@@ -6,7 +6,7 @@ between ``----------------- Options ---------------`` and ``----------------- En
 :data:`OPTION_KEYS` says which i2i key each option becomes; options with no i2i meaning
 (display ports, visdom, ...) are ignored. To carry one more option over, add its line
 there (or a case to :func:`options_overlay` when its value needs more than a conversion);
-the README's "Coming from the reference code" table lists them for users.
+the table in docs/reference-code.md lists them for users.
 """
 
 from __future__ import annotations

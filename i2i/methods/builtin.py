@@ -1,30 +1,14 @@
-"""Built-in training methods, registered like any plugin's."""
+"""Built-in training methods, registered like any plugin's (the table is ``names.BUILTIN``)."""
 
 from __future__ import annotations
 
+import importlib
+
 from i2i import hookimpl
-from i2i.methods.bicyclegan import BicycleGAN
-from i2i.methods.bigan import BiGAN
-from i2i.methods.cogan import CoGAN
-from i2i.methods.cyclegan import CycleGAN, CycleGANNST
-from i2i.methods.cyclegan_vae import CycleGANVAE
-from i2i.methods.dtn import DTN
-from i2i.methods.latent_transfer import LatentTransfer
-from i2i.methods.one_sided import (
-    CUT,
-    FastCUT,
-    FeatureLossGAN,
-    PixelLossGAN,
-    SpatiallyCorrelativeGAN,
-)
-from i2i.methods.pix2pix import Pix2Pix
-from i2i.methods.unit import UNIT
+from i2i.methods.names import BUILTIN
 
 
 @hookimpl
 def register_methods() -> dict:
-    return {"cyclegan": CycleGAN, "pix2pix": Pix2Pix, "cut": CUT, "fastcut": FastCUT,
-            "sc": SpatiallyCorrelativeGAN, "simgan": PixelLossGAN, "featgan": FeatureLossGAN,
-            "cogan": CoGAN, "bigan": BiGAN, "dtn": DTN,
-            "latent_transfer": LatentTransfer, "cyclegan_nst": CycleGANNST,
-            "bicyclegan": BicycleGAN, "unit": UNIT, "cyclegan_vae": CycleGANVAE}
+    return {name: getattr(importlib.import_module(module), cls)
+            for name, (module, cls) in BUILTIN.items()}

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+
 from i2i import hookimpl
+from i2i.metrics.names import BUILTIN_METRICS
 
 
 @hookimpl
 def register_metrics() -> dict:
-    from i2i.metrics.fid import FID
-    from i2i.metrics.inception_score import InceptionScore
-    from i2i.metrics.kid import KID
-    from i2i.metrics.lpips import LPIPSMetric
-    from i2i.metrics.lpips_diversity import LPIPSDiversity
-    from i2i.metrics.precision_recall import PrecisionRecall
-    from i2i.metrics.psnr import PSNR
-    from i2i.metrics.ssim import SSIM
-
-    return {m.name: m for m in (FID(), KID(), InceptionScore(), PrecisionRecall(),
-                                LPIPSMetric(), PSNR(), SSIM(), LPIPSDiversity())}
+    metrics = (getattr(importlib.import_module(module), cls)()
+               for module, cls in BUILTIN_METRICS.values())
+    return {m.name: m for m in metrics}
 
 
 @hookimpl
 def register_weights() -> dict:
-    from i2i.metrics.networks import WEIGHTS
+    from i2i.metrics.weights_entries import WEIGHTS
 
     return dict(WEIGHTS)

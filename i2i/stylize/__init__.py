@@ -12,17 +12,25 @@ To add a feature network: add its layer plan to ``vgg.PLANS`` and register its w
 ``weights_entries.py`` under the same name; ``--network NAME`` then selects it.
 """
 
-from i2i.nets.vgg import VGGFeatures, layer_names, load_vgg
-from i2i.stylize.losses import content_loss, gram_matrix, style_loss, tv_loss
-from i2i.stylize.settings import StylizeSettings
+import importlib
 
-__all__ = [
-    "StylizeSettings",
-    "VGGFeatures",
-    "content_loss",
-    "gram_matrix",
-    "layer_names",
-    "load_vgg",
-    "style_loss",
-    "tv_loss",
-]
+# Imported on first access: the CLI reads ``settings`` while building ``i2i --help`` and
+# shell completion, which must not pay for importing torch.
+_LAZY = {
+    "VGGFeatures": "i2i.nets.vgg",
+    "layer_names": "i2i.nets.vgg",
+    "load_vgg": "i2i.nets.vgg",
+    "content_loss": "i2i.stylize.losses",
+    "gram_matrix": "i2i.stylize.losses",
+    "style_loss": "i2i.stylize.losses",
+    "tv_loss": "i2i.stylize.losses",
+    "StylizeSettings": "i2i.stylize.settings",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'i2i.stylize' has no attribute {name!r}")

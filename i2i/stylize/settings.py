@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from i2i.errors import ConfigError
-from i2i.nets.vgg import PLANS, check_layers
 
 DEFAULT_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 OPTIMIZERS = ("lbfgs", "adam")
@@ -21,7 +20,7 @@ COLOR_MODES = ("luminance", "histogram")
 
 @dataclass(frozen=True)
 class StylizeSettings:
-    """Everything that shapes the result; the defaults are the tuned ones (see README)."""
+    """Everything that shapes the result; defaults: docs/commands/stylize.md."""
 
     network: str = "vgg19"
     pooling: str = "avg"
@@ -64,6 +63,8 @@ class StylizeSettings:
 
     def validate(self, n_styles: int = 1) -> StylizeSettings:
         """Return self, or raise ConfigError (one line) for the first bad option."""
+        from i2i.nets.vgg import PLANS, check_layers  # here: importing settings stays torch-free
+
         _choice("network", self.network, tuple(sorted(PLANS)))
         _choice("pooling", self.pooling, POOLINGS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)

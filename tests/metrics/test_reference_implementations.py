@@ -1,4 +1,4 @@
-"""Equality with the public implementations the README names.
+"""Equality with the public implementations the docs name (docs/commands/evaluate.md).
 
 pytorch-fid, lpips and scikit-image come with the ``test`` extra (CI installs it), so these
 run rather than skip. Most need the real weights and photos in ../shared; the LPIPS and SSIM

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+
 from i2i import hookimpl
+from i2i.training.trackers.names import BUILTIN_TRACKERS
 
 
 @hookimpl
 def register_callbacks() -> dict:
-    from i2i.training.trackers.tensorboard_tracker import TensorBoardTracker
-    from i2i.training.trackers.wandb_tracker import WandbTracker
-
-    return {"tensorboard": TensorBoardTracker, "wandb": WandbTracker}
+    return {name: getattr(importlib.import_module(module), cls)
+            for name, (module, cls) in BUILTIN_TRACKERS.items()}
