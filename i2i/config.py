@@ -146,6 +146,25 @@ class TrainConfig:
     wandb_name: str = ""  # empty: the run folder's name
 
 
+# Settings only some methods read. A method lists the ones it reads in ``Method.reads``;
+# the rest are left out of its saved config (``RunConfig.to_dict``) and refused when a layer
+# sets them (``i2i.runs.check_method_reads``), as an unknown key is. To add one more
+# method-specific setting: a field above, its dotted name here, and the name in the
+# ``reads`` of every method that reads it (tests/test_method_settings.py checks them).
+METHOD_SETTINGS = ("encoder", "loss.cycle", "loss.lambda_A", "loss.lambda_B", "loss.identity",
+                   "loss.forward_cycle", "loss.backward_cycle", "loss.recon",
+                   "loss.lambda_recon", "loss.tv_weight", "loss.flip_equivariance")
+
+
+def unread_settings(method: str) -> list[str]:
+    """The entries of METHOD_SETTINGS that ``method`` does not read (none for a method that
+    declares no ``reads``, such as an older plugin's: its config keeps every setting)."""
+    from i2i.plugins import get_registry
+
+    reads = getattr(get_registry("methods").get(method), "reads", None)
+    return [] if reads is None else [name for name in METHOD_SETTINGS if name not in reads]
+
+
 @dataclass
 class RunConfig:
     """Everything a run needs; saved as ``config.yaml`` and inside every checkpoint."""
@@ -167,7 +186,16 @@ class RunConfig:
     options: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The settings as saved (``config.yaml``, checkpoints): everything but the
+        method-specific settings this run's method does not read."""
+        data = dataclasses.asdict(self)
+        for name in unread_settings(self.method):
+            section, _, key = name.partition(".")
+            if key:
+                data[section].pop(key, None)
+            else:
+                data.pop(section, None)
+        return data
 
     @property
     def total_epochs(self) -> int:
@@ -362,7 +390,7 @@ def build_config(layers: list[dict], check_names: bool = True) -> RunConfig:
 
     ``check_names`` also checks settings that name registered plugins (``train.log``).
     """
-    merged = RunConfig().to_dict()
+    merged = dataclasses.asdict(RunConfig())  # every field: the layers go on top
     for layer in layers:
         merged = merge(merged, layer)
     check_finite(merged)

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from i2i.config import (
+    METHOD_SETTINGS,
     RunConfig,
     build_config,
     check_run_name,
@@ -19,6 +20,7 @@ from i2i.config import (
     load_preset,
     load_yaml,
     parse_override,
+    unread_settings,
 )
 from i2i.errors import CheckpointError, ConfigError
 from i2i.training.run_lock import LOCK_NAME
@@ -44,11 +46,26 @@ def resolve_train_config(method: str | None, preset: str | None, config_file: st
                           "--config/--set; give it once")
     cls = lookup("methods", chosen)
     upper = [preset_layer, user, cli_layer, *sets, {"method": chosen}]
+    check_method_reads(chosen, [cls.default_config(), *upper])
     base = [cls.default_config()]
     root = build_config(base + upper).data.root
     check_builtin_task(chosen, bool(getattr(cls, "paired", False)), root)
     base.append(cls.fit_data_defaults(data_defaults(root)))
     return build_config(base + upper)
+
+
+def check_method_reads(method: str, layers: list[dict]) -> None:
+    """A layer that sets a method-specific setting ``method`` does not read (CycleGAN's
+    ``loss.lambda_A`` on a CUT run) is refused by name, as an unknown key is."""
+    unread = unread_settings(method)
+    for layer in layers:
+        for name in unread:
+            section, _, key = name.partition(".")
+            block = layer.get(section)
+            if block is not None and (not key or (isinstance(block, dict) and key in block)):
+                reads = [s for s in METHOD_SETTINGS if s not in unread] or ["none of them"]
+                raise ConfigError(f"{method} does not read '{name}'; drop it (of the "
+                                  f"method-specific settings it reads: {', '.join(reads)})")
 
 
 def check_builtin_task(method: str, paired: bool, root: str) -> None:
@@ -125,8 +142,11 @@ def load_run_config(run_dir: Path, cli_layer: dict | None = None,
     path = run_dir / "config.yaml"
     if not path.is_file():
         raise CheckpointError(f"{run_dir} is not a run folder (no config.yaml)")
-    layers = [load_yaml(path), cli_layer or {}, *(parse_override(s) for s in overrides)]
-    return build_config(layers)
+    saved = load_yaml(path)
+    given = [cli_layer or {}, *(parse_override(s) for s in overrides)]
+    # what the run saved is not checked: runs saved before METHOD_SETTINGS held every slot
+    check_method_reads(str(saved.get("method", "")), given)
+    return build_config([saved, *given])
 
 
 def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:

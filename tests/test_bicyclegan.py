@@ -41,8 +41,9 @@ def logs(run: Path) -> dict[int, dict]:
     return {r["step"]: {k: v for k, v in r.items() if k != "time"} for r in rows}
 
 
-def test_defaults_are_the_reference_options():
-    cfg = resolve_train_config("bicyclegan", None, None, {}, [])
+def test_defaults_are_the_reference_options(tmp_path):
+    # a folder of the user's: builtin data would bring its own small-net overlay
+    cfg = resolve_train_config("bicyclegan", None, None, {"data": {"root": str(tmp_path)}}, [])
     assert cfg.encoder.latent_size == 8 and cfg.encoder.name == "resnet"
     assert cfg.loss.lambda_recon == 10 and cfg.loss.recon == "l1" and cfg.loss.gan == "lsgan"
     assert cfg.loss.gan_weight == 1

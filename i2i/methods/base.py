@@ -34,14 +34,15 @@ from i2i.methods.packing import Packer, check_pack
 from i2i.nets.blocks import init_weights
 
 
-def _check_loss_names(cfg: RunConfig) -> None:
-    """Every loss named in the config must exist, even one this method does not read, so a
-    typo (``--set loss.recon=l3`` on CycleGAN) is caught instead of silently ignored."""
+def _check_loss_names(cfg: RunConfig, reads: frozenset[str] | None) -> None:
+    """Every loss named in the config must exist before anything trains (a method that
+    does not read ``loss.recon`` refuses it being set at all: ``Method.reads``)."""
     from i2i.losses.criteria import gan_loss, recon_loss
 
     gan_loss(cfg.loss.gan)
-    recon_loss(cfg.loss.cycle)
-    recon_loss(cfg.loss.recon)
+    for name in ("cycle", "recon"):
+        if reads is None or f"loss.{name}" in reads:
+            recon_loss(getattr(cfg.loss, name))
 
 
 _KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
@@ -82,6 +83,10 @@ class Method:
     #: whether :meth:`d_loss` halves the sum of a real and a fake term, as the
     #: pytorch-CycleGAN-and-pix2pix code does (vanilla, LSGAN); False for methods whose
     #: authors sum them (BicycleGAN, UNIT)
+    # which of config.METHOD_SETTINGS (``loss.lambda_A``, ``encoder``, ...) this method
+    # reads; the others stay out of its config.yaml and are refused when set. None: not
+    # declared (a plugin written before this existed): every setting is kept.
+    reads: ClassVar[frozenset[str] | None] = None
     d_loss_halved: ClassVar[bool] = True
 
     def __init__(self, cfg: RunConfig, device: torch.device, training: bool = True):
@@ -93,7 +98,7 @@ class Method:
         self.scaler: torch.amp.GradScaler | None = None
         self.progress = 0.0  # fraction of training done, for annealed terms
         self.step = 0  # training steps done before the current one (staged methods)
-        _check_loss_names(cfg)
+        _check_loss_names(cfg, self.reads)
         _check_options(self.name, self.options, cfg.options)
         self.pack = cfg.discriminator.pack  # PacGAN: samples per discriminator input
         if training:

@@ -66,6 +66,7 @@ def split_halves(real_a: torch.Tensor, real_b: torch.Tensor):
 
 class BicycleGAN(Method):
     name = "bicyclegan"
+    reads = frozenset({"encoder", "loss.recon", "loss.lambda_recon"})
     paired = True
     generator_for = {"AtoB": "G"}
     d_loss_halved = False  # the authors' backward_D: loss_D_fake + loss_D_real

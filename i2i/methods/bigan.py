@@ -31,6 +31,7 @@ from i2i.nets.discriminators.patchgan import check_fits
 
 class BiGAN(Method):
     name = "bigan"
+    reads = frozenset()
     paired = False
     generator_for = {"AtoB": "G", "BtoA": "F"}
 

@@ -62,6 +62,7 @@ Z_PRIORS = ("uniform", "normal")
 class CoGAN(Method):
     tileable = False  # each image is refined by optimisation as a whole
     name = "cogan"
+    reads = frozenset({"loss.recon", "loss.lambda_recon"})
     paired = False
     generator_for = {"AtoB": "G"}
     options = {"latent_weight": 1.0, "translate_steps": 50, "translate_lr": 0.05,

@@ -25,6 +25,8 @@ from i2i.nets.discriminators.patchgan import check_fits
 
 class CycleGAN(Method):
     name = "cyclegan"
+    reads = frozenset({"loss.cycle", "loss.lambda_A", "loss.lambda_B", "loss.identity",
+                       "loss.forward_cycle", "loss.backward_cycle", "loss.tv_weight"})
     paired = False
     generator_for = {"AtoB": "G_A", "BtoA": "G_B"}
 

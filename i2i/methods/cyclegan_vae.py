@@ -48,6 +48,9 @@ from i2i.nets.vae import ConvVAE
 
 class CycleGANVAE(Method):
     name = "cyclegan_vae"
+    reads = frozenset({"loss.cycle", "loss.lambda_A", "loss.lambda_B", "loss.identity",
+                       "loss.forward_cycle", "loss.backward_cycle", "loss.recon",
+                       "loss.lambda_recon"})
     paired = False
     # the VAE's encoder sees the input first (inference pads to its size_multiple);
     # translate() below runs encode, map, decode

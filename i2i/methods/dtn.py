@@ -47,6 +47,7 @@ LOGGED = {"identity": "TID", "tv": "TV"}
 
 class DTN(Method):
     name = "dtn"
+    reads = frozenset({"loss.identity", "loss.recon", "loss.tv_weight"})
     paired = False
     generator_for = {"AtoB": "G"}
 

@@ -49,6 +49,7 @@ from i2i.stylize.transfer import make_objective
 class LatentTransfer(Method):
     tileable = False  # each image is refined by optimisation as a whole
     name = "latent_transfer"
+    reads = frozenset()
     paired = True
     generator_for = {"AtoB": "T"}
     options = {

@@ -41,6 +41,7 @@ FEEDS = ("source", "result", "generator", "reference")
 
 class OneSided(Method):
     name = "one_sided"
+    reads = frozenset({"loss.identity", "loss.flip_equivariance"})
     paired = False
     generator_for = {"AtoB": "G"}
 

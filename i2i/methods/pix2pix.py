@@ -33,6 +33,7 @@ MIN_FITTED_DEPTH = 5
 
 class Pix2Pix(Method):
     name = "pix2pix"
+    reads = frozenset({"loss.recon", "loss.lambda_recon", "loss.tv_weight"})
     paired = True
     generator_for = {"AtoB": "G"}
 

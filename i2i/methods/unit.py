@@ -52,6 +52,8 @@ GENERATOR_KEYS = ("E_A", "E_B", "E_shared", "G_shared", "G_A", "G_B")
 
 class UNIT(Method):
     name = "unit"
+    reads = frozenset({"loss.cycle", "loss.lambda_A", "loss.lambda_B", "loss.recon",
+                       "loss.lambda_recon"})
     paired = False
     # the encoders see the input first: inference pads to their size_multiple;
     # translate() below runs the whole path

@@ -131,9 +131,13 @@ def test_direction_and_loss_typos_reach_the_config(tmp_path, cli):
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((tmp_path / "d" / "config.yaml").read_text())["data"]["direction"] == \
         "BtoA"
-    result = cli("train", "cyclegan", "--data", "builtin:toy", "--set", "loss.recon=l3",
+    result = cli("train", "cyclegan", "--data", "builtin:toy", "--set", "loss.cycle=l3",
                  "--out-dir", str(tmp_path), "--quiet")
     assert result.exit_code == 2 and "unknown recon loss 'l3'" in result.output
+    # a loss setting cyclegan does not read is refused as such, typo or not
+    result = cli("train", "cyclegan", "--data", "builtin:toy", "--set", "loss.recon=l3",
+                 "--out-dir", str(tmp_path), "--quiet")
+    assert result.exit_code == 2 and "cyclegan does not read 'loss.recon'" in result.output
 
 
 def test_eval_every_scores_the_test_split_during_training(tmp_path, cli, shared_weights,
