@@ -40,6 +40,7 @@ CASES = {"cut": [*NCE, "train.max_steps=600"],
          "sc": [*SCL, "train.max_steps=300"]}
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("method", sorted(CASES))
 def test_one_sided_method_learns_the_toy_translation(method, tmp_path, monkeypatch, request):
     if method == "sc":
