@@ -40,6 +40,32 @@ def test_default_patchgan_is_the_70px_one():
     assert receptive_field(patchgan(3)) == 70
 
 
+def test_antialiased_patchgan_geometry_counts_its_blur_pools():
+    """CUT's discriminator: guards against the size check skipping the blur pools (a map
+    that vanishes, or a reflect pad on one pixel, passing as fine) and against its field
+    read as the strided net's 70 px."""
+    net = patchgan(3, ndf=4, sampling="antialias")
+    assert receptive_field(net) == 84  # conv 4 / blur 3 at stride 2, three times, conv 4 x2
+    for size in (16, 20, 24, 32, 64):
+        if output_size(net, size) >= 1:
+            assert net(torch.zeros(1, 3, size, size)).shape[-1] == output_size(net, size)
+            check_fits(net, size)
+        else:
+            with pytest.raises((RuntimeError, ValueError)):  # torch fails somewhere inside
+                net(torch.zeros(1, 3, size, size))
+            with pytest.raises(ConfigError, match="needs images of at least 24 px"):
+                check_fits(net, size)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"sampling": "blur"}, "choose one of: stride, antialias"),
+    ({"sampling": "antialias", "receptive_field": 1}, "does not downsample"),
+])
+def test_a_bad_discriminator_sampling_is_one_line(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        patchgan(3, ndf=4, **kwargs)
+
+
 def test_pixelgan_uses_only_1x1_convolutions():
     net = pixelgan(6, ndf=4)
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]

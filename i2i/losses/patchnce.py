@@ -3,9 +3,11 @@ Translation"): a patch of the translation should match the patch of the source a
 place, and no other patch of that source, in the generator's own encoder features.
 
 For each of ``layers`` of the generator's encoder, ``num_patches`` positions are drawn at
-random; the features there (of the source, and of the result passed through the same
-encoder) go through a 2-layer MLP head of ``mlp_channels`` (trainable, one per layer,
-owned by this term), are L2-normalised, and a cross-entropy with temperature
+random (a layer with fewer positions gives all of them, in random order: the authors'
+``min(num_patches, H*W)``, said once when the term is built); the features there (of the
+source, and of the result passed through the same encoder) go through a 2-layer MLP head
+of ``mlp_channels`` (trainable, one per layer, owned by this term), are L2-normalised
+(``x / (|x| + 1e-7)``, the authors' ``Normalize``), and a cross-entropy with temperature
 ``temperature`` picks the source patch of the same position among all drawn positions of
 the same image. The projected source patches (keys) are detached, as in the paper: the
 contrast moves the result, not the source's encoding. The loss is the mean over layers.
@@ -19,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from i2i.console import note
 from i2i.errors import ConfigError
 from i2i.losses.terms import LossTerm, TermContext, TermInputs
 
@@ -50,7 +53,7 @@ class PatchNCE(LossTerm):
         self.layers = [int(i) for i in layers]
         channels = gen.feature_channels(self.layers, where=f"{ctx.where}.params.layers")
         self.num_patches, self.temperature = num_patches, temperature
-        self._check_map_sizes(gen, ctx)
+        self._note_small_maps(gen, ctx)
         self.heads = nn.ModuleList(
             nn.Sequential(nn.Linear(c, mlp_channels), nn.ReLU(), nn.Linear(mlp_channels,
                                                                           mlp_channels))
@@ -61,8 +64,9 @@ class PatchNCE(LossTerm):
                     nn.init.xavier_normal_(m.weight, gain=0.02)
                     nn.init.zeros_(m.bias)
 
-    def _check_map_sizes(self, gen, ctx: TermContext) -> None:
-        """Each layer's map at the training crop must hold ``num_patches`` positions."""
+    def _note_small_maps(self, gen, ctx: TermContext) -> None:
+        """Say once which layers hold fewer than ``num_patches`` positions at the training
+        crop (they use all of theirs, as the authors' code does)."""
         size, nc = ctx.cfg.data.crop_size, ctx.cfg.data.input_nc
         param = next(gen.parameters())
         was_training = gen.training
@@ -73,13 +77,13 @@ class PatchNCE(LossTerm):
                                                dtype=param.dtype), self.layers)
         finally:
             gen.train(was_training)
-        for layer, f in zip(self.layers, feats, strict=True):
-            hw = f.shape[2] * f.shape[3]
-            if self.num_patches > hw:
-                raise ConfigError(
-                    f"patchnce num_patches is {self.num_patches}, but layer {layer} has only "
-                    f"{hw} positions ({f.shape[2]}x{f.shape[3]}) at --size {size}; set "
-                    f"{ctx.where}.params.num_patches to at most {hw} or raise --size")
+        small = [f"layer {layer}: {f.shape[2] * f.shape[3]} ({f.shape[2]}x{f.shape[3]})"
+                 for layer, f in zip(self.layers, feats, strict=True)
+                 if f.shape[2] * f.shape[3] < self.num_patches]
+        if small:
+            note(f"{ctx.where}: num_patches is {self.num_patches}, but at --size {size} "
+                 f"{'; '.join(small)} positions; those layers use all of theirs, as the "
+                 "CUT authors' code does")
 
     def loss(self, inputs: TermInputs) -> torch.Tensor:
         gen = inputs.generator
@@ -94,13 +98,13 @@ class PatchNCE(LossTerm):
         total = 0.0
         for head, fk, fq in zip(self.heads, source_feats, result_feats, strict=True):
             ids = self._positions(fk)
-            k = F.normalize(head(self._take(fk, ids)), dim=-1).detach()  # keys: no grad
-            q = F.normalize(head(self._take(fq, ids)), dim=-1)
+            k = _l2_normalize(head(self._take(fk, ids))).detach()  # keys: no grad
+            q = _l2_normalize(head(self._take(fq, ids)))
             total = total + self._nce(q, k)
         return total / len(self.heads)
 
     def _positions(self, feat: torch.Tensor) -> torch.Tensor:
-        hw = feat.shape[2] * feat.shape[3]  # at least num_patches at the training size
+        hw = feat.shape[2] * feat.shape[3]
         return torch.randperm(hw, device=feat.device)[: min(self.num_patches, hw)]
 
     @staticmethod
@@ -116,4 +120,12 @@ class PatchNCE(LossTerm):
         negatives = negatives.masked_fill(eye, -10.0)
         logits = torch.cat([positive, negatives], dim=2) / self.temperature
         target = torch.zeros(logits.shape[:2], dtype=torch.long, device=q.device)
-        return F.cross_entropy(logits.flatten(0, 1).float(), target.flatten())
+        # at least fp32 (bf16 logits / 0.07 lose the contrast), fp64 kept for exact checks
+        logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
+        return F.cross_entropy(logits.flatten(0, 1), target.flatten())
+
+
+def _l2_normalize(x: torch.Tensor) -> torch.Tensor:
+    """``x / (|x| + 1e-7)`` over the last dim, as the authors' ``Normalize``: the heads'
+    outputs start small (xavier gain 0.02), so the epsilon's place is visible there."""
+    return x / (x.norm(dim=-1, keepdim=True) + 1e-7)

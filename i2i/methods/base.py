@@ -320,16 +320,22 @@ class Method:
 
     def terms_total(self, terms: list, inputs, logs: dict, suffix: str = "",
                     scale: float = 1.0):
-        """``scale * sum(weight * term(inputs))``, each weighted value logged as key+suffix."""
+        """``scale * sum(weight * term(inputs))``.
+
+        Each term's own value, unweighted, is logged as key+suffix: a term's curve reads
+        the same whatever its weight or the share ``scale`` of its pass, so runs with other
+        weights compare. (The CUT authors' logged NCE and NCE_Y are this value times
+        lambda_NCE: the same numbers for CUT, 10x for FastCUT.)"""
         total = None
         for t in terms:
             key = f"term_{t.key}"
             # a term with its own step is frozen here, so it goes bare (nothing to sync)
             module = self.net(key) if key in self.nets and t.term.steps_with_generator \
                 else t.term
-            value = scale * t.weight * module(inputs)
+            value = module(inputs)
             logs[t.key + suffix] = value
-            total = value if total is None else total + value
+            weighted = scale * t.weight * value
+            total = weighted if total is None else total + weighted
         return total
 
     def own_term_steps(self, terms: list, inputs, logs: dict) -> None:

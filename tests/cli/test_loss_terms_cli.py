@@ -36,7 +36,6 @@ def weights(shared_weights, monkeypatch):
 @pytest.mark.parametrize("method,args,code,message", [
     ("cut", ["--set", "loss.terms.patchnce.params.layers=[0, 99]"], 2,
      "99 is not a layer"),
-    ("cut", [], 2, "num_patches is 256, but layer"),  # the paper's 256 at 32 px maps
     ("cut", [*NCE_FITS, "--set", "loss.terms.patchnce.params.temperature=0"], 2,
      "temperature > 0"),
     ("cut", [*NCE_FITS, "--set", "loss.terms.patchnce.params.heads=3"], 2,
@@ -63,12 +62,30 @@ def test_a_term_the_method_cannot_feed_is_one_line_before_training(tmp_path, cli
                                                                    method, args, code,
                                                                    message):
     """Guards against tracebacks from deep inside a loss, and against silently clamping a
-    patch count or layer the network cannot give."""
+    layer the network cannot give."""
     result = cli("train", method, *COMMON, "--out-dir", str(tmp_path / "runs"), *SMALL, *args,
                  "--max-steps", "1")
     assert result.exit_code == code, result.output
     assert message in one_error_line(result)
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("method", ["cut", "fastcut"])
+def test_cut_at_32px_takes_every_position_of_a_small_map_and_says_so_once(tmp_path, cli,
+                                                                           method):
+    """The authors' PatchSampleF draws min(num_patches, H*W) positions; at 32 px CUT's
+    layers 12 and 16 are 8x8 maps, so 256 asked gives 64 there. Guards against refusing
+    to start (a smoke test at a small size needing extra settings) and against doing it
+    silently or once per step."""
+    result = cli("train", method, *COMMON, "--out-dir", str(tmp_path), "--name", "c", *SMALL,
+                 "--set", "generator.params.n_blocks=5", "--max-steps", "2")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "num_patches is 256" in line]
+    assert len(notes) == 1, result.output
+    assert "layer 12: 64 (8x8)" in notes[0] and "layer 16: 64 (8x8)" in notes[0]
+    assert "layer 8" not in notes[0]  # 16x16 = 256 positions: enough
+    rows = [json.loads(x) for x in (tmp_path / "c" / "log.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and all(r["patchnce"] > 0 for r in rows)
 
 
 def test_a_missing_vgg16_file_says_how_to_get_it(tmp_path, cli, monkeypatch):
