@@ -37,6 +37,22 @@ def _ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
 
+# F-LSeSim's VGG16 outputs in the order its --attn_layers count them (models/losses.py)
+_SC_RELUS = ["conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2", "conv3_3",
+             "conv4_1", "conv4_2", "conv4_3", "conv5_1", "conv5_2", "conv5_3"]
+
+
+def _attn_layers(text: str) -> list[str]:
+    try:
+        return [_SC_RELUS[i] for i in _ints(text)]
+    except IndexError as err:
+        raise ValueError(text) from err
+
+
+def _patch_nums(text: str) -> int:
+    return max(0, int(float(text)))  # theirs is a float; -1 (every position) is i2i's 0
+
+
 # reference option -> (i2i config key, conversion). Older reference versions call
 # n_epochs/n_epochs_decay niter/niter_decay; both are read.
 OPTION_KEYS: dict[str, tuple[str, Callable]] = {
@@ -75,6 +91,14 @@ OPTION_KEYS: dict[str, tuple[str, Callable]] = {
     "nce_T": ("loss.terms.patchnce.params.temperature", float),
     "netF_nc": ("loss.terms.patchnce.params.mlp_channels", int),
     "lambda_spatial": ("loss.terms.scl.weight", float),
+    "attn_layers": ("loss.terms.scl.params.layers", _attn_layers),
+    "patch_nums": ("loss.terms.scl.params.num_patches", _patch_nums),
+    "patch_size": ("loss.terms.scl.params.patch_size", int),
+    "loss_mode": ("loss.terms.scl.params.mode", str),
+    "use_norm": ("loss.terms.scl.params.use_norm", _bool),
+    "learned_attn": ("loss.terms.scl.params.learned", _bool),
+    "augment": ("loss.terms.scl.params.augment", _bool),
+    "T": ("loss.terms.scl.params.temperature", float),
 }
 LR_POLICIES = {"lambda": "linear", "linear": "linear", "step": "step", "plateau": "plateau",
                "cosine": "cosine"}

@@ -339,7 +339,7 @@ class Method:
         return total
 
     def own_term_steps(self, terms: list, inputs, logs: dict) -> None:
-        """Each trainable term's own update (LSeSim's contrastive step), after G's."""
+        """Each trainable term's own update (LSeSim's contrastive step); the method says when."""
         for t in terms:
             key = f"term_{t.key}"
             if key not in self.optimizers:

@@ -103,8 +103,8 @@ class CycleGAN(Method):
                 if value is not None:
                     total = total + value
         self.backward_and_step(total, "G", *self.term_keys(self.terms))
-        for src, res in ((real_a, fake_b), (real_b, fake_a)):
-            self.own_term_steps(self.terms, TermInputs(src, res.detach()), logs)
+        for src, res, ref in ((real_a, fake_b, real_b), (real_b, fake_a, real_a)):
+            self.own_term_steps(self.terms, TermInputs(src, res.detach(), reference=ref), logs)
 
         if self.use_gan:
             set_requires_grad([self.nets["D_A"], self.nets["D_B"]], True)

@@ -5,17 +5,18 @@ paper, pixel loss + GAN ``simgan`` (Shrivastava et al. 2017) and feature loss + 
 (``i2i/configs/<name>.yaml``).
 
 G: A -> B; D judges domain-B images, the translations through an image pool of
-``train.pool_size`` earlier ones (0 for CUT, FastCUT and sc, as in both references; 50 for
-the baselines, which the CycleGAN paper trains with its own settings). Each step first
-updates D (real B vs G(A), ``gan.discriminator_loss``), then G: the GAN term through the
-frozen D plus every term of ``loss.terms`` on the translation (source A, result G(A),
-generator G). With ``loss.identity`` = s > 0 the terms also see the identity pass
-(source B, result G(B)) and the two share the weight: (1 - s) on A, s on B (CUT: s = 0.5,
-"NCE identity"; FastCUT and sc: 0). ``loss.flip_equivariance`` (FastCUT) flips the input
-batch horizontally at random each step; PatchNCE then flips the encoder features of that
-translation back (as the paper does), other terms get the translation flipped back to the
-source's frame. Trainable terms (PatchNCE's heads, LSeSim's) step with G; a term's own update
-(LSeSim's contrastive step) comes last.
+``train.pool_size`` earlier ones (0 for CUT and FastCUT, as their reference; 50 for sc, as
+its authors' options, and for the baselines, which the CycleGAN paper trains with its own
+settings). Each step updates D (real B vs G(A), ``gan.discriminator_loss``), then G: the GAN
+term through the frozen D plus every term of ``loss.terms`` on the translation (source A,
+result G(A), generator G). With ``loss.identity`` = s > 0 the terms also see the identity
+pass (source B, result G(B)) and the two share the weight: (1 - s) on A, s on B (CUT: s =
+0.5, "NCE identity"; FastCUT and sc: 0). ``loss.flip_equivariance`` (FastCUT) flips the
+input batch horizontally at random each step; PatchNCE then flips the encoder features of
+that translation back (as the paper does), other terms get the translation flipped back to
+the source's frame. Trainable terms (PatchNCE's heads) step with G; a term's own update
+(LSeSim's contrastive step, on A, the detached G(A) and real B) comes first, before D's, as
+in the authors' ``optimize_parameters``.
 
 To add another method of this family, subclass :class:`OneSided` with its ``name`` and add
 ``i2i/configs/<name>.yaml``; register it in ``methods/builtin.py``.
@@ -93,6 +94,10 @@ class OneSided(Method):
                 fake, feats = g(real), None
         n = real_a.shape[0]
         fake_b = fake[:n]
+        # LSeSim's heads learn first, on this step's translation (the authors' order: F, D, G)
+        own = torch.flip(fake_b, [3]) if flipped else fake_b  # in the source's frame
+        self.own_term_steps(self.terms, TermInputs(real_a, own.detach(), reference=real_b),
+                            logs)
 
         # D first, as in the references: real B against the detached translation
         set_requires_grad([self.nets["D"]], True)
@@ -122,7 +127,6 @@ class OneSided(Method):
                 if value is not None:
                     total = total + value
         self.backward_and_step(total, "G", *self.term_keys(self.terms))
-        self.own_term_steps(self.terms, TermInputs(real_a, fake_b.detach()), logs)
         return {k: float(v.detach()) for k, v in logs.items()}
 
     def _source_features(self, feats, part: int, n: int):

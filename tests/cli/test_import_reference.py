@@ -514,3 +514,19 @@ def test_an_imported_run_has_the_permissions_of_a_plain_folder(cli, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert run.stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's private 0700
+
+
+def test_sc_train_opt_carries_the_spatially_correlative_settings():
+    """Guards against an imported LSeSim run (F-LSeSim's --learned_attn --augment) becoming
+    FSeSim with i2i's defaults: each of their loss options maps to the term's setting."""
+    from i2i.interop.reference_options import options_overlay
+
+    options = {"lambda_spatial": "10.0", "attn_layers": "4,7,9", "patch_nums": "-1.0",
+               "patch_size": "32", "loss_mode": "l1", "use_norm": "True",
+               "learned_attn": "True", "augment": "False", "T": "0.1"}
+    scl = options_overlay(options, "sc")["loss"]["terms"]["scl"]
+    assert scl == {"weight": 10.0, "params": {
+        "layers": ["conv3_1", "conv4_1", "conv4_3"], "num_patches": 0, "patch_size": 32,
+        "mode": "l1", "use_norm": True, "learned": True, "augment": False,
+        "temperature": 0.1}}
+    assert "loss" not in options_overlay(options, "cut")  # another method reads none

@@ -49,10 +49,8 @@ def weights(shared_weights, monkeypatch):
     ("cut", [*NCE_FITS, "--set", "loss.identity=2"], 2, "share of the terms"),
     ("sc", ["--set", "loss.terms.scl.params.layers=[conv9_9]"], 2,
      "unknown layer 'conv9_9' for vgg16; valid layers: conv1_1"),
-    ("sc", [*SCL_FITS, "--set", "loss.terms.scl.params.patch_size=64"], 2,
-     "patch_size is 64 px, larger than --size 32"),
-    ("sc", ["--set", "loss.terms.scl.params.patch_size=16"], 2,
-     "num_patches is 256, but VGG16 conv3_1 has only 64 positions"),
+    ("sc", [*SCL_FITS, "--set", "loss.terms.scl.params.num_patches=-1"], 2,
+     "num_patches must be >= 0 (0: every position)"),
     ("sc", [*SCL_FITS, "--set", "loss.terms.scl.params.mode=l7"], 2, "choose one of: cos, l1"),
     ("cyclegan", ["--set", "loss.terms.scl.weight=x"], 2, "must be a number >= 0"),
     ("cyclegan", ["--set", "loss.terms.scl.params.learned=true"], 2,
@@ -86,6 +84,16 @@ def test_cut_at_32px_takes_every_position_of_a_small_map_and_says_so_once(tmp_pa
     assert "layer 8" not in notes[0]  # 16x16 = 256 positions: enough
     rows = [json.loads(x) for x in (tmp_path / "c" / "log.jsonl").read_text().splitlines()]
     assert len(rows) == 2 and all(r["patchnce"] > 0 for r in rows)
+
+
+def test_sc_starts_at_32_px_with_the_authors_patch_count(tmp_path, cli, weights):
+    """Guards against refusing maps with fewer positions than num_patches (the authors take
+    them all) and against doing so silently: one note names the counts used."""
+    result = cli("train", "sc", *COMMON, "--out-dir", str(tmp_path), "--name", "s", *SMALL,
+                 "--max-steps", "1")
+    assert result.exit_code == 0, result.output
+    assert "using all of them there (conv3_1 64, conv4_1 16, conv4_3 16)" in result.output
+    assert result.output.count("num_patches is 256") == 1
 
 
 def test_a_missing_vgg16_file_says_how_to_get_it(tmp_path, cli, monkeypatch):
