@@ -138,6 +138,7 @@ MARGIN = 0.7
 ENCODER_MARGIN = 0.75  # measured 0.30 / 0.46 = 0.66
 
 
+@pytest.mark.numerics
 def test_a_short_run_renders_domain_b_colours_and_beats_the_baselines(tmp_path):
     cfg = config(tmp_path, "q", 400, QUALITY)
     torch.manual_seed(0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 from toy_truth import toy_errors
 
@@ -29,6 +30,7 @@ SETS = ["data.batch_size=4", "data.num_workers=0", "generator.params.ngf=16",
         "loss.terms.style.weight=50"]
 
 
+@pytest.mark.numerics
 def test_cyclegan_nst_learns_the_toy_translation(tmp_path, shared_weights, monkeypatch):
     monkeypatch.setenv("I2I_WEIGHTS_DIR", str(shared_weights))
     layer = {"data": {"root": "builtin:toy", "crop_size": 32, "load_size": 36},

@@ -9,6 +9,7 @@ mean absolute error at most 60 % of each. (Measured on the 2-core dev machine: i
 
 from __future__ import annotations
 
+import pytest
 import torch
 from toy_truth import toy_errors
 
@@ -22,6 +23,7 @@ SETS = ["data.batch_size=4", "data.num_workers=0", "generator.params.ngf=16",
         "train.max_steps=250"]
 
 
+@pytest.mark.numerics
 def test_cyclegan_learns_the_toy_translation_better_than_identity_and_untrained(tmp_path):
     layer = {"data": {"root": "builtin:toy", "crop_size": 32, "load_size": 36},
              "name": "e2e", "out_dir": str(tmp_path)}

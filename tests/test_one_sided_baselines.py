@@ -47,6 +47,7 @@ def vgg_weights(shared_weights, monkeypatch):  # featgan's features term
     monkeypatch.setenv("I2I_WEIGHTS_DIR", str(shared_weights))
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("method", sorted(CASES))
 def test_baseline_learns_the_toy_translation_at_a_weight_that_lets_it(method, tmp_path):
     cfg = config(tmp_path, method, [*COMMON, *CASES[method]])

@@ -28,6 +28,7 @@ def train(tmp_path, name: str, *args: str) -> None:
     assert code == 0, result.output
 
 
+@pytest.mark.numerics
 def test_pix2pix_on_toy_pairs_beats_the_identity_map(tmp_path):
     # B fills the outlines of A: context, not a per-pixel map. Measured on the 2-core dev
     # machine: test L1 ~0.074 against the identity map's ~0.091 after 1500 steps (ratio

@@ -42,6 +42,7 @@ def config(out: Path, name: str, sets: list[str]):
                                 sets)
 
 
+@pytest.mark.numerics
 def test_unit_learns_the_toy_translation(tmp_path):
     cfg = config(tmp_path, "learn", LEARN)
     torch.manual_seed(0)
