@@ -33,13 +33,13 @@ COMMON = ["data.batch_size=4", "data.num_workers=0", "generator.params.ngf=16",
 # docstring for weight 10). featgan after 200 steps, train.seed 0 / 1 / 2 on the default
 # CPU path (AVX-512) and seeds 0 / 1 with AVX2 kernels (ONEDNN_MAX_CPU_ISA=AVX2
 # ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2):
-#   featgan                  AVX-512 0.266 / 0.286 / 0.267    AVX2 @FON@
-#   feature term off (GAN)   AVX-512 0.369 / 0.356 / 0.333    AVX2 @FOFF@
+#   featgan                  AVX-512 0.266 / 0.286 / 0.267    AVX2 0.277 / 0.266
+#   feature term off (GAN)   AVX-512 0.369 / 0.356 / 0.333    AVX2 0.353 / 0.326
 # (300 steps, the test's count before: 0.250 and 0.346; the old bar, 0.7 x untrained =
 # 0.405, let the GAN alone pass.) The bar sits between the two.
 CASES = {"simgan": (["train.max_steps=300", "loss.terms.self_reg.weight=1"], 0.7),
          "featgan": (["train.max_steps=200"], 0.46)}  # margin x identity: featgan 0.311
-FEATGAN_OFF_FLOOR = 0.32
+FEATGAN_OFF_FLOOR = 0.315  # above the bar, below the lowest without the term, 0.326
 TINY = ["generator.params.ngf=4", "generator.params.n_blocks=1",
         "discriminator.params.ndf=4", "discriminator.params.n_layers=1",
         "data.num_workers=0", "train.sample_every=0", "train.log_every=1",
