@@ -136,10 +136,10 @@ def channel_means(x: torch.Tensor) -> torch.Tensor:
 # paths with room. (400 steps, as before: 0.244 / 0.271 / 0.254, AVX2 0.252 / 0.274 /
 # 0.483; the old colour bar, to_b < 0.8 x untrained's 0.278, failed with AVX2: 0.257.)
 # So on this per-pixel colour map CoGAN beats both baselines; the CycleGAN paper's finding
-# that it fails at faithful translation is about real scenes, which this toy does not test. The means of the
-# translations' channels wander from step to step (distance to B's means 0.09-0.26 over
-# seeds, steps and CPUs, the untrained nets' 0.28), so colour is held to the looser "closer
-# to B's means than to A's" and the MAE carries the rest.
+# that it fails at faithful translation is about real scenes, which this toy does not test.
+# The means of the translations' channels wander from step to step (distance to B's means
+# 0.09-0.26 over seeds, steps and CPUs, the untrained nets' 0.28), so colour is held to the
+# looser "closer to B's means than to A's" and the MAE carries the rest.
 QUALITY = [*FAST, "data.batch_size=8", "generator.params.ngf=16", "discriminator.params.ndf=16",
            "train.seed=0"]
 QUALITY_STEPS = 300

@@ -27,10 +27,11 @@ COMMON = ["data.batch_size=4", "data.num_workers=0", "generator.params.ngf=16",
           "train.sample_every=0", "train.threads=1"]
 # MAE against the toy's truth, measured on the 2-core dev machine (identity 0.677, untrained
 # with torch seed 0 0.578). simgan, 300 steps at weight 1: 0.33, and 0.333 with the
-# self-regularisation off (as issue 25 measured it): on this toy the pixel term can only pull against the colour
-# rotation (the truth is 0.68 from its input), so no run of simgan here can show it helps;
-# its test shows the GAN and the term together still learn at weight 1 (see the module
-# docstring for weight 10). featgan after 200 steps, train.seed 0 / 1 / 2 on the default
+# self-regularisation off (as issue 25 measured it): on this toy the pixel term can only
+# pull against the colour rotation (the truth is 0.68 from its input), so no run of simgan
+# here can show it helps; its test shows the GAN and the term together still learn at
+# weight 1 (see the module docstring for weight 10). It has no ablation twin. featgan
+# after 200 steps, train.seed 0 / 1 / 2 on the default
 # CPU path (AVX-512) and seeds 0 / 1 with AVX2 kernels (ONEDNN_MAX_CPU_ISA=AVX2
 # ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2):
 #   featgan                  AVX-512 0.266 / 0.286 / 0.267    AVX2 0.277 / 0.266
