@@ -32,8 +32,9 @@ def train(tmp_path, name: str, *args: str) -> None:
 # else is the pix2pix default (vanilla GAN, lambda 100, U-Net with batch norm) on a 5-level
 # U-Net. Test L1 after 1500 steps (train.seed 0), measured on the 2-core dev machine:
 #   pix2pix             AVX-512 ~0.074 (ratio to the identity map's 0.091: ~0.81; 1000
-#                       steps ~0.88)    AVX2 @P2P_AVX2@
-#   L1 term off (GAN)   AVX-512 0.280 (500 steps 0.303, 1000 0.409)    AVX2 @OFF_AVX2@
+#                       steps ~0.88; one seed, as measured before)    AVX2 0.0716 (1000
+#                       steps 0.0802)
+#   L1 term off (GAN)   AVX-512 0.280 (500 steps 0.303, 1000 0.409)    AVX2 0.320
 P2P_MARGIN = 0.92  # x identity
 P2P_OFF_FLOOR = 1.5  # x identity: the GAN alone is far from the targets
 
