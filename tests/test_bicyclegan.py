@@ -170,6 +170,7 @@ def _mae_and_changed(y: torch.Tensor, truth: torch.Tensor, a: torch.Tensor):
     return err.mean().item(), ((err * changed).sum() / changed.sum()).item()
 
 
+@pytest.mark.numerics
 def test_learns_the_paired_toy_map_and_translates_with_codes_that_matter(tmp_path):
     """G(A, z=0), written by ``i2i translate``, against the known filled shapes.
 

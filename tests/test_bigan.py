@@ -77,6 +77,7 @@ def test_bigan_resumes_exactly_and_translates_both_ways(tmp_path):
             assert torch.equal(out, resumed.method.translate(x, direction))
 
 
+@pytest.mark.numerics
 def test_bigan_learns_to_fool_d_and_to_make_domain_b_colours(tmp_path):
     cfg = toy_config("bigan", tmp_path, "learn", STEPS)
     torch.manual_seed(0)

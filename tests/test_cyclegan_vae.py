@@ -65,6 +65,7 @@ def toy_images(split: str) -> torch.Tensor:
                         for p in list_images(toy.materialise(32) / split)])
 
 
+@pytest.mark.numerics
 def test_stage_one_reconstructs_and_stage_two_maps_codes_with_the_vae_frozen(tmp_path):
     test_a, test_b = toy_images("testA"), toy_images("testB")
     truth = test_a[:, [2, 0, 1]]

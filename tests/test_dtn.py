@@ -111,6 +111,7 @@ def test_dtn_resumes_exactly_and_translates(tmp_path):
         method.translate(x, "BtoA")
 
 
+@pytest.mark.numerics
 def test_dtn_learns_the_toy_translation(tmp_path):
     cfg = toy_config("dtn", tmp_path, "learn", STEPS, "loss.terms.f_constancy.weight=1")
     torch.manual_seed(0)
@@ -121,6 +122,7 @@ def test_dtn_learns_the_toy_translation(tmp_path):
     assert err_trained < MARGIN * err_untrained, (err_trained, err_untrained)
 
 
+@pytest.mark.numerics
 def test_f_constancy_alone_moves_g_to_keep_f(tmp_path):
     """With the GAN and TID off, L_CONST is G's only loss, so it must fall (measured:
     mean of the first 5 of 20 steps 27.0, of the last 5 20.1)."""
