@@ -36,7 +36,7 @@ class KeptTranslations:
         self.final: Path | None = None
         self.staging: Path
         if run is not None:
-            parent = Path(run) / EVAL_DIR
+            parent = Path(run).resolve() / EVAL_DIR  # outputs come back resolved
             try:
                 parent.mkdir(exist_ok=True)
                 self.staging = staging_dir(parent, f".{name}.")

@@ -145,3 +145,13 @@ def test_a_run_whose_data_moved_names_data_and_scores_with_it(tiny_run,  # noqa:
     assert code == 3 and "--data DIR" in output
     code, output = evaluate(tiny_run, "-m", "fid", "--data", moved)
     assert code == 0, output
+
+
+def test_a_run_named_by_a_relative_path_keeps_its_translations(tiny_run,  # noqa: F811
+                                                               tiny_inception, monkeypatch):
+    """Guards: `i2i evaluate runs/NAME` (relative, as the docs write it) crashed with a
+    traceback: the kept folder was relative, the translations came back absolute."""
+    monkeypatch.chdir(tiny_run.parent.parent)
+    code, output = evaluate("runs/tiny", "-m", "fid")
+    assert code == 0, output
+    assert (tiny_run / "eval" / "epoch_0002_AtoB" / "index.html").is_file()
