@@ -22,7 +22,7 @@ from i2i.config import (
     parse_override,
     unread_settings,
 )
-from i2i.errors import CheckpointError, ConfigError
+from i2i.errors import CheckpointError, ConfigError, OutputError
 from i2i.training.run_lock import LOCK_NAME
 
 
@@ -52,6 +52,26 @@ def resolve_train_config(method: str | None, preset: str | None, config_file: st
     check_builtin_task(chosen, bool(getattr(cls, "paired", False)), root)
     base.append(cls.fit_data_defaults(data_defaults(root)))
     return build_config(base + upper)
+
+
+# What training and evaluation write into a run folder (callbacks.LOG_FILE and SAMPLES_DIR,
+# checkpoint.CHECKPOINT_DIR, the run page and its plots, the trackers' folders, the kept
+# evaluation translations); anything else there is the user's.
+RUN_ENTRIES = frozenset({"config.yaml", "checkpoints", "samples", "log.jsonl", "index.html",
+                         "loss.png", "metrics.png", "tensorboard", "wandb", "eval",
+                         LOCK_NAME})
+
+
+def check_restartable(run_dir: Path) -> None:
+    """A run that saved no checkpoint is started again from step 0, which empties its
+    folder: refused while the folder holds anything i2i did not write there."""
+    foreign = sorted(p.name for p in run_dir.iterdir()
+                     if p.name not in RUN_ENTRIES and not p.name.endswith(".tmp"))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise OutputError(f"{run_dir} holds no checkpoint to resume, and files i2i did not "
+                          f"write ({shown}); move them out to start it again from step 0, "
+                          "or train under a new --name")
 
 
 def check_method_reads(method: str, layers: list[dict]) -> None:

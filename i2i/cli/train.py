@@ -74,7 +74,12 @@ def train(
     from i2i.data.datasets import resolve_root, stored_root
     from i2i.errors import DataError, RunComplete
     from i2i.metrics.eval_callback import eval_callbacks
-    from i2i.runs import check_run_dir, load_run_config, resolve_train_config
+    from i2i.runs import (
+        check_restartable,
+        check_run_dir,
+        load_run_config,
+        resolve_train_config,
+    )
     from i2i.training.callbacks import default_callbacks
     from i2i.training.checkpoint import has_checkpoints
     from i2i.training.distributed import DistInfo, launch_local, under_torchrun
@@ -111,6 +116,8 @@ def train(
             return
         # a run whose start failed or was stopped before its first save: begin it again
         restart = resume is not None and not has_checkpoints(run_dir)
+        if restart:
+            check_restartable(run_dir)
         if main_process and resume is not None and not restart:
             console.print(f"[bold]i2i train[/] resuming {run_dir} ({cfg.method} on "
                           f"{cfg.data.root}) from its latest checkpoint")

@@ -65,6 +65,22 @@ def test_a_double_ctrl_c_in_step_one_does_not_promise_a_checkpoint(cli, tmp_path
     assert sorted(p.name for p in (tmp_path / "r" / "checkpoints").glob("*.pt"))
 
 
+def test_restarting_a_run_without_checkpoints_never_deletes_the_users_files(cli, tmp_path):
+    """Guards: `--resume DIR` on a folder with a config.yaml and no checkpoint emptied the
+    whole folder to start again, notes and data included."""
+    first = train(cli, tmp_path)
+    assert first.exit_code == 0, first.output
+    run = tmp_path / "r"
+    for ckpt in (run / "checkpoints").iterdir():
+        ckpt.unlink()  # moved away to save space, say
+    (run / "notes.txt").write_text("mine")
+    result = cli("train", "--resume", str(run), "--quiet")
+    assert result.exit_code == 1, result.output
+    line = one_error_line(result)
+    assert "holds no checkpoint to resume" in line and "notes.txt" in line
+    assert (run / "notes.txt").read_text() == "mine" and (run / "config.yaml").is_file()
+
+
 @pytest.mark.parametrize("under", ["", "sub"])
 def test_out_dir_on_a_file_is_one_line(cli, tmp_path, under):
     """Guards: `train --out-dir photo.png` ending in NotADirectoryError."""
