@@ -156,6 +156,9 @@ def check_run_dir(cfg: RunConfig, overwrite: bool) -> tuple[Path, bool]:
     return run_dir, occupied
 
 
+FIXED_ON_RESUME = ("crop_size", "load_size", "input_nc", "output_nc")
+
+
 def load_run_config(run_dir: Path, cli_layer: dict | None = None,
                     overrides: list[str] = ()) -> RunConfig:
     """A run's saved config, with command-line options and --set applied on top."""
@@ -166,7 +169,15 @@ def load_run_config(run_dir: Path, cli_layer: dict | None = None,
     given = [cli_layer or {}, *(parse_override(s) for s in overrides)]
     # what the run saved is not checked: runs saved before METHOD_SETTINGS held every slot
     check_method_reads(str(saved.get("method", "")), given)
-    return build_config([saved, *given])
+    cfg = build_config([saved, *given])
+    before = build_config([saved]).data
+    for key in FIXED_ON_RESUME:  # the nets and image pools hold tensors of these shapes
+        if getattr(cfg.data, key) != getattr(before, key):
+            raise ConfigError(f"{run_dir} was trained with data.{key} "
+                              f"{getattr(before, key)}; a resumed run keeps it (got "
+                              f"{getattr(cfg.data, key)}): drop the option, or train a new "
+                              "run under another --name")
+    return cfg
 
 
 def find_checkpoint(run: Path, checkpoint: str | None) -> tuple[Path, dict]:

@@ -81,6 +81,21 @@ def test_restarting_a_run_without_checkpoints_never_deletes_the_users_files(cli,
     assert (run / "notes.txt").read_text() == "mine" and (run / "config.yaml").is_file()
 
 
+def test_resuming_at_another_size_is_one_line_and_keeps_the_run(cli, tmp_path):
+    """Guards: `--resume RUN --size 64` on a 32 px run rewrote config.yaml, then died saving
+    the image pools (32 and 64 px images) and every later --resume failed the same way."""
+    assert train(cli, tmp_path).exit_code == 0
+    run = tmp_path / "r"
+    config = (run / "config.yaml").read_text()
+    result = cli("train", "--resume", str(run), "--size", "64", "--max-steps", "9",
+                 "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "data.crop_size 32; a resumed run keeps it (got 64)" in one_error_line(result)
+    assert (run / "config.yaml").read_text() == config
+    again = cli("train", "--resume", str(run), "--max-steps", "3", "--quiet")
+    assert again.exit_code == 0, again.output
+
+
 @pytest.mark.parametrize("under", ["", "sub"])
 def test_out_dir_on_a_file_is_one_line(cli, tmp_path, under):
     """Guards: `train --out-dir photo.png` ending in NotADirectoryError."""
