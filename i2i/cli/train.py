@@ -71,7 +71,7 @@ def train(
 
         i2i train --resume runs/horse2zebra
     """
-    from i2i.data.datasets import resolve_root, stored_root
+    from i2i.data.datasets import check_root, stored_root
     from i2i.errors import DataError, RunComplete
     from i2i.metrics.eval_callback import eval_callbacks
     from i2i.runs import (
@@ -101,7 +101,7 @@ def train(
     _check_method_options(cfg)
     cfg.data.root = stored_root(cfg.data.root)  # so --resume and evaluate work from anywhere
     try:
-        resolve_root(cfg.data.root, cfg.data.crop_size)  # a missing folder fails before work
+        check_root(cfg.data.root)  # a missing folder fails before work; nothing made yet
     except DataError as err:
         if resume is None or data is not None:
             raise

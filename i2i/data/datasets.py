@@ -24,24 +24,34 @@ def stored_root(root: str) -> str:
 
 def resolve_root(root: str, size: int) -> Path:
     """The folder behind a data root; ``builtin:NAME[/sub]`` is made on first use."""
+    entry = check_root(root)
+    if entry is not None:
+        sub = root[len(BUILTIN_PREFIX):].partition("/")[2]
+        folder = entry.make(size)
+        return folder / sub if sub else folder
+    return Path(root).expanduser()
+
+
+def check_root(root: str):
+    """Refuse a data root that :func:`resolve_root` cannot give, making nothing (so a
+    command checks it before any work); returns a builtin root's ``BuiltinSource``."""
     if root.startswith(BUILTIN_PREFIX):
         from i2i.data.builtin import BuiltinSource
         from i2i.plugins import get_registry
 
-        name, _, sub = root[len(BUILTIN_PREFIX):].partition("/")
+        name = root[len(BUILTIN_PREFIX):].partition("/")[0]
         entry = get_registry("datasets").get(name)
         if not isinstance(entry, BuiltinSource):
             valid = sorted(k for k, v in get_registry("datasets").items()
                            if isinstance(v, BuiltinSource))
             raise DataError(f"unknown builtin dataset '{name}'; choose one of: {', '.join(valid)}")
-        folder = entry.make(size)
-        return folder / sub if sub else folder
+        return entry
     path = Path(root).expanduser()
     if not path.exists():
         raise DataError(f"data folder not found: {path}")
     if not path.is_dir():
         raise DataError(f"--data must be a folder, got file {path}")
-    return path
+    return None
 
 
 def detect_layout(root: Path, paired: bool) -> str:

@@ -158,6 +158,7 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     autocast, scaler = _precision(cfg, device, warn_here=info.is_main)
     method = cls(cfg, device, training=True)
     method.autocast, method.scaler = autocast, scaler
+    method.check_image_sides()  # before the dataset is built (builtin data is made for it)
     schedulers = {k: build_scheduler(o, cfg.schedule) for k, o in method.optimizers.items()}
 
     dataset = build_dataset(cfg.data, "train", cls.paired, train=True)
@@ -184,7 +185,6 @@ def _train(cfg, run_dir, resume, callbacks, show_progress, device, info: DistInf
     method.train_mode()
 
     ctx = TrainContext(cfg, run_dir, method, counters, cfg.total_epochs, steps_per_epoch)
-    method.check_image_sides()
     method.check_run(ctx.total_steps)
     if callbacks is None:
         callbacks = default_callbacks(show_progress, extra=tracker_callbacks(cfg))

@@ -3,6 +3,7 @@ nor resumed): each is one line with the README's exit code, before anything is w
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def test_a_size_the_generator_cannot_take_is_one_line_and_writes_no_run(cli, tmp
     line = one_error_line(result)
     assert "multiples of 4" in line and "--size is 33" in line and "32 or 36" in line
     assert not (tmp_path / "r").exists()
+    assert not list(Path(os.environ["I2I_HOME"]).glob("builtin/toy/*-33"))  # no data made
     again = train(cli, tmp_path, method=method, size="36")
     assert again.exit_code == 0, again.output
 
