@@ -152,6 +152,18 @@ def check_output_file(path: Path, option: str, inputs: Iterable[Path] = (),
     refuse_existing(path, option, inputs, overwrite)
 
 
+def swap_into_place(new: Path, target: Path) -> None:
+    """Rename folder ``new`` to ``target`` (i2i's own: a model, kept translations); an old
+    ``target`` goes only once the new one is in place, so a failure leaves one of them."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced.", dir=target.parent))
+    os.replace(target, trash / target.name)
+    os.replace(new, target)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 def human_bytes(n: float) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if n < 1000 or unit == "TB":

@@ -2,7 +2,8 @@
 
 - :mod:`~i2i.inference.files`: inputs (files, folders, globs) to one output each, in
   batches, bad items reported, outputs written atomically and never onto an input.
-- :mod:`~i2i.inference.animation`: animated GIF/WebP, frame by frame.
+- :mod:`~i2i.inference.animation`: animated GIFs, frame by frame (other
+  animated formats are read as their first frame).
 - :mod:`~i2i.inference.tiling`: images too large for memory, in overlapping tiles, with
   :mod:`~i2i.inference.norm_statistics` giving every tile the whole image's statistics.
 - :mod:`~i2i.inference.latent_codes`: which latent codes a multimodal method translates with.

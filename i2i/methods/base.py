@@ -80,13 +80,13 @@ class Method:
     #: whether :meth:`translate` is a feed-forward pass that can run tile by tile
     #: (``translate --tile``); False for methods that optimise each image as a whole
     tileable: ClassVar[bool] = True
+    #: which of config.METHOD_SETTINGS (``loss.lambda_A``, ``encoder``, ...) this method
+    #: reads; the others stay out of its config.yaml and are refused when set. None: not
+    #: declared (a plugin written before this existed): every setting is kept.
+    reads: ClassVar[frozenset[str] | None] = None
     #: whether :meth:`d_loss` halves the sum of a real and a fake term, as the
     #: pytorch-CycleGAN-and-pix2pix code does (vanilla, LSGAN); False for methods whose
     #: authors sum them (BicycleGAN, UNIT)
-    # which of config.METHOD_SETTINGS (``loss.lambda_A``, ``encoder``, ...) this method
-    # reads; the others stay out of its config.yaml and are refused when set. None: not
-    # declared (a plugin written before this existed): every setting is kept.
-    reads: ClassVar[frozenset[str] | None] = None
     d_loss_halved: ClassVar[bool] = True
 
     def __init__(self, cfg: RunConfig, device: torch.device, training: bool = True):

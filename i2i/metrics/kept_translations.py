@@ -15,7 +15,6 @@ warning says the translations were not kept.
 from __future__ import annotations
 
 import html
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ from urllib.parse import quote
 
 from i2i.console import warn
 from i2i.images import IMAGE_EXTENSIONS, write_bytes_atomic
-from i2i.outputs import staging_dir
+from i2i.outputs import staging_dir, swap_into_place
 
 EVAL_DIR = "eval"
 PAGE = "index.html"
@@ -75,7 +74,7 @@ class KeptTranslations:
             (k, o, None if p is None else self.staging / "target" / p.relative_to(target))
             for k, o, p in rows])
         write_bytes_atomic(page.encode(), self.staging / PAGE)
-        _swap_into_place(self.staging, self.final)
+        swap_into_place(self.staging, self.final)
         return self.final / PAGE
 
     def __exit__(self, *exc) -> bool:
@@ -93,14 +92,6 @@ def _partner(target: Path, rel: Path) -> Path | None:
     return None
 
 
-def _swap_into_place(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced.", dir=target.parent))
-    os.replace(target, trash / target.name)
-    os.replace(new, target)
-    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _page(folder: Path, title: str, summary: dict[str, str],

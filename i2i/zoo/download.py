@@ -38,7 +38,7 @@ from i2i.data.catalog_download import (
 from i2i.data.download import NoNetwork, sha256_file
 from i2i.data.extract import ExtractSpaceError, safe_extract
 from i2i.errors import DownloadError, WeightsError
-from i2i.outputs import check_output_dir, staging_dir
+from i2i.outputs import check_output_dir, staging_dir, swap_into_place
 from i2i.weights import cache_dir, is_offline, is_verified
 from i2i.zoo.catalog import ModelEntry, get_entry
 
@@ -154,7 +154,7 @@ def _fetch_one(entry: ModelEntry, archives: _Archives, mirror: str | None, force
         digest = sha256_file(generator)
         record.update(url=url, sha256=digest, bytes=generator.stat().st_size)
         (staging / MANIFEST).write_text(json.dumps(record, indent=1))
-        _swap_into_place(staging, target)
+        swap_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ModelFetch(entry.name, target / GENERATOR_FILE, "downloaded", digest)
@@ -199,16 +199,6 @@ def _member(extracted: Path, entry: ModelEntry) -> Path:
     return found[0]
 
 
-def _swap_into_place(new: Path, target: Path) -> None:
-    """Rename ``new`` to ``target``; an old ``target`` (ours: models/ is i2i's) goes only
-    once the new folder is in place."""
-    if not target.exists():
-        os.replace(new, target)
-        return
-    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced.", dir=target.parent))
-    os.replace(target, trash / target.name)
-    os.replace(new, target)
-    shutil.rmtree(trash, ignore_errors=True)
 
 
 class _Archives:
