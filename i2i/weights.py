@@ -173,5 +173,6 @@ def fetch(entry: WeightsEntry, progress: bool = True) -> Path:
                 errors.append(str(err))
     raise WeightsError(
         f"could not download '{entry.name}': {errors[-1] if errors else 'no URL'}; "
-        "retry, or place the file in --weights-dir"
+        f"put {entry.files[0].filename} in a folder named by I2I_WEIGHTS_DIR (or the "
+        f"command's --weights-dir), or into {cache_dir()}"
     )

@@ -139,3 +139,22 @@ def test_dir_that_is_a_file_exits_1_as_the_readme_table_says(tmp_path):
     result = runner.invoke(app, ["download", "horse2zebra", "--dir", str(tmp_path / "afile")])
     assert result.exit_code == 1, result.output
     assert "is a file, not a folder" in result.output
+
+
+def test_a_weights_download_that_fails_says_where_the_file_goes(tmp_path, monkeypatch):
+    """Guards: the message told every command to use --weights-dir, which train and
+    download do not have."""
+    from i2i.errors import DownloadError, WeightsError
+    from i2i.weights import WeightsEntry, WeightsFile, cache_dir, fetch
+
+    def no_network(url, *args, **kwargs):
+        raise DownloadError(f"cannot reach {url}")
+
+    monkeypatch.setattr(download, "download_file", no_network)
+    entry = WeightsEntry("net", "a test net", (WeightsFile(
+        "net-0123.pth", "0" * 64, ("http://127.0.0.1:9/net-0123.pth",)),))
+    with pytest.raises(WeightsError) as err:
+        fetch(entry, progress=False)
+    message = str(err.value)
+    assert "net-0123.pth" in message and "I2I_WEIGHTS_DIR" in message
+    assert str(cache_dir()) in message
