@@ -3,7 +3,7 @@
 Domain B is a fixed colour-channel rotation of domain A, so the exact translation of each
 test image of A is known. After a short run (batch 4, 32 px, small nets, patch counts that
 fit 32 px maps) the learned G must be clearly closer to that truth than the identity map
-and than the same network untrained: mean absolute error at most ``MARGIN`` of each.
+and than the same network untrained: mean absolute error at most its bar (``MARGINS``) of each.
 
 FastCUT runs with lambda_NCE 1 here instead of its default 10: at 10 the contrastive term
 outweighs the GAN so far that this colour rotation is not learned in a test's budget
