@@ -71,7 +71,9 @@ def test_dtn_step_is_the_papers_objective(tmp_path):
             class_loss(d_before(y), 2)
         want_gan = class_loss(d_after(gx), 2) + class_loss(d_after(gy), 2)
         const = next(t for t in method.terms if t.key == "f_constancy")
-        want_const = 15.0 * const.term(TermInputs(source=x, result=gx))
+        # loss.terms values are logged unweighted (the authors' way); alpha 15 weighs it in G
+        want_const = const.term(TermInputs(source=x, result=gx))
+        assert const.weight == 15.0
         want_tid = 15.0 * F.mse_loss(gy, y)
         want_tv = 0.5 * ((gx[:, :, 1:] - gx[:, :, :-1]).abs().mean()
                          + (gx[..., 1:] - gx[..., :-1]).abs().mean())

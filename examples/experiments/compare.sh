@@ -37,6 +37,7 @@ for line in "${rows[@]}"; do
   fi
   runs+=("runs/$name")
 done
+# --overwrite: a rerun scores again into this script's own CSV and plot
 i2i evaluate "${runs[@]}" --metric fid,kid --csv "compare_${tag}_${data}.csv" \
-  --plot "compare_${tag}_${data}.png"
+  --plot "compare_${tag}_${data}.png" --overwrite
 echo "scores: compare_${tag}_${data}.csv, plot: compare_${tag}_${data}.png"
