@@ -18,6 +18,8 @@ unpaired data taken.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import torch
 
@@ -105,8 +107,12 @@ def test_it_resumes_exactly(tmp_path):
 
 
 def test_unpaired_data_is_refused_naming_the_layout(tmp_path):
+    # a folder of unpaired images (builtin:toy itself is refused earlier, by name)
+    from i2i.data import toy
+
+    shutil.copytree(toy.materialise(32), tmp_path / "unpaired")
     cfg = config(tmp_path, ["train.max_steps=1", "data.layout=unaligned"],
-                 root="builtin:toy")
+                 root=str(tmp_path / "unpaired"))
     with pytest.raises(DataError, match="needs paired data"):
         train(cfg, tmp_path / "u", show_progress=False)
 
