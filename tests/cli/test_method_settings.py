@@ -12,6 +12,7 @@ import yaml
 
 from i2i.config import METHOD_SETTINGS, LossConfig, RunConfig, from_saved, to_yaml
 from i2i.methods.names import BUILTIN as METHOD_NAMES
+from i2i.nets import vgg
 from i2i.plugins import get_registry
 from i2i.runs import resolve_train_config
 from i2i.training.loop import train
@@ -66,6 +67,9 @@ BUILTIN = sorted(METHOD_NAMES)
 def test_a_method_declares_exactly_the_settings_its_code_reads(method, tmp_path, monkeypatch,
                                                                shared_weights):
     monkeypatch.setenv("I2I_WEIGHTS_DIR", str(shared_weights))  # VGG16 for feature terms
+    # a VGG loaded here must not stay cached for later tests: building one draws from the
+    # global RNG, so a cached one changes the trajectories of later VGG-term runs
+    monkeypatch.setattr(vgg, "_FROZEN", {})
     cfg = _tiny_config(method, tmp_path)
     recorder = _Recorder(monkeypatch)
     with torch.random.fork_rng():
