@@ -10,14 +10,13 @@ activation estimates come from one pass at a small probe size, scaled by the pix
 
 from __future__ import annotations
 
-import os
 import re
 
 import torch
 from torch import nn
 
 from i2i.errors import ConfigError
-from i2i.outputs import human_bytes
+from i2i.outputs import available_ram, human_bytes
 
 ADAM_BYTES_PER_PARAM = 16  # fp32 weight, its gradient and Adam's two moments
 
@@ -33,17 +32,7 @@ def available_memory(device: torch.device | str | None = None) -> int:
             return 0
     if device.type != "cpu":
         return 0  # mps and others share or hide their memory: no estimate
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 0
+    return available_ram()
 
 
 def check_fits(needed: int, device: torch.device | str | None, what: str, advice: str) -> None:

@@ -164,6 +164,22 @@ def swap_into_place(new: Path, target: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
+def available_ram() -> int:
+    """Bytes of host memory available now (0 when unknown); torch-free, for the checks of
+    prepare and of :mod:`i2i.memory` alike."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
 def human_bytes(n: float) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if n < 1000 or unit == "TB":

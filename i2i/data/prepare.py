@@ -38,6 +38,7 @@ from i2i.data.prepare_pool import ImageBar, worker_pool
 from i2i.errors import ConfigError, DataError
 from i2i.images import list_images, write_bytes_atomic
 from i2i.outputs import (
+    available_ram,
     check_output_dir,
     disk_full,
     human_bytes,
@@ -98,7 +99,7 @@ class PrepareOptions:
         """A shard is held in memory twice (the images, then the stacked array) before
         it is compressed: refuse one that cannot fit, naming a --shard-size that does."""
         per_image = 3 * (self.size or 0) ** 2
-        available = available_memory()
+        available = available_ram()
         if available and 2 * per_image * self.shard_size > available // 2:
             fits = max(1, available // 4 // per_image)
             raise ConfigError(f"an npz shard of {self.shard_size} images at {self.size} px needs "
@@ -109,7 +110,7 @@ class PrepareOptions:
     def fitted_workers(self) -> int:
         """``workers``, lowered (with a warning) so that their images fit in memory."""
         per_worker = WORKER_COPIES * 3 * (self.size or 0) ** 2
-        available = available_memory()
+        available = available_ram()
         if not per_worker or not available or self.workers * per_worker <= available // 2:
             return self.workers
         fits = max(1, available // 2 // per_worker)
@@ -418,19 +419,6 @@ def _write_shard(shard: Path, arrays: list, names: list[str], opts: PrepareOptio
                         "rerun continues)", up_to=True) from None
 
 
-def available_memory() -> int:
-    """Bytes of memory available now (0 when unknown)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 0
 
 
 def finish_report(report: PrepareReport) -> PrepareReport:
