@@ -77,11 +77,7 @@ class EvalCallback(Callback):
             return
         if any(r.get("epoch") == epoch for r in ctx.metrics):
             return
-        row = self.evaluate(ctx)
-        with (ctx.run_dir / LOG_FILE).open("a") as fh:
-            fh.write(json.dumps(row) + "\n")
-        ctx.metrics.append(row)
-        self.plot(ctx)
+        self._score(ctx)
 
     def on_end(self, ctx) -> None:
         """"and after the last": a run that --max-steps ends between evaluations (before
@@ -90,6 +86,10 @@ class EvalCallback(Callback):
             return
         if any(r.get("step") == ctx.counters.global_step for r in ctx.metrics):
             return
+        self._score(ctx)
+
+    def _score(self, ctx) -> None:
+        """Score now; the row goes to log.jsonl, the run's history and the plot."""
         row = self.evaluate(ctx)
         with (ctx.run_dir / LOG_FILE).open("a") as fh:
             fh.write(json.dumps(row) + "\n")
